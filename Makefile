@@ -1,0 +1,62 @@
+# faun: every set-up step lives here. `make run` serves the demo; `make test` runs the suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test lint format worker beat lock bench bench-smoke superuser clean
+
+$(STAMP): pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "faun needs Python 3.11 or newer (found: $$($(PYTHON) --version))"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## Serve the site on http://127.0.0.1:8000 with demo data (embedded default: SQLite, eager tasks).
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## Run the whole test suite (SQLite by default; DATABASE_URL / REDIS_URL switch to the real ones).
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Static checks that CI runs next to the tests.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	DJANGO_ENV=production SECRET_KEY=ci-only-$$(printf '%064d' 0)-not-secret ALLOWED_HOSTS=faun.example \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## Background work (needs REDIS_URL): a worker, and beat for periodic sweeps and digests.
+worker: install
+	$(BIN)/celery -A faun worker --loglevel=INFO --concurrency=2
+
+beat: install
+	$(BIN)/celery -A faun beat --loglevel=INFO --schedule=var/celerybeat-schedule
+
+superuser: install
+	$(BIN)/python manage.py createsuperuser
+
+## Re-pin every dependency (run after editing pyproject.toml).
+lock:
+	rm -rf /tmp/faun-lock-venv && $(PYTHON) -m venv /tmp/faun-lock-venv
+	/tmp/faun-lock-venv/bin/pip install --quiet --upgrade pip
+	/tmp/faun-lock-venv/bin/pip install --quiet -e ".[dev]"
+	/tmp/faun-lock-venv/bin/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
+
+clean:
+	rm -rf $(VENV) var/faun.sqlite3 var/mail var/staticfiles

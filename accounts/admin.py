@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from accounts.models import User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = [
+        "username",
+        "email",
+        "display_name",
+        "email_verified_at",
+        "is_staff",
+        "date_joined",
+    ]
+    list_filter = ["is_staff", "is_superuser", "is_active", "email_verified_at"]
+    search_fields = ["username", "email", "display_name"]
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        ("Profile", {"fields": ("display_name", "bio", "website", "email_verified_at")}),
+    )

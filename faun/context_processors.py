@@ -1,0 +1,7 @@
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def site(request: HttpRequest) -> dict[str, str]:
+    """Site name and absolute base URL for templates (titles, Open Graph tags)."""
+    return {"SITE_NAME": settings.SITE_NAME, "SITE_URL": settings.SITE_URL}

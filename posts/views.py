@@ -1,0 +1,144 @@
+"""HTML pages: the feeds, tag and channel pages, and the post page. Each view parses the request,
+calls one selector and renders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from posts import selectors
+from posts.pagination import InvalidCursor
+
+
+def page_size_from(request: HttpRequest) -> int:
+    """The page size asked for with ?per_page=, kept within 1..FEED_MAX_PAGE_SIZE."""
+    try:
+        size = int(request.GET.get("per_page", settings.FEED_PAGE_SIZE))
+    except ValueError:
+        return settings.FEED_PAGE_SIZE
+    return max(1, min(size, settings.FEED_MAX_PAGE_SIZE))
+
+
+def bad_request(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "400.html", {"message": message}, status=400)
+
+
+def render_feed(
+    request: HttpRequest,
+    *,
+    template: str = "posts/feed.html",
+    order: str,
+    period: str = "all",
+    context: dict[str, Any],
+    **filters: Any,
+) -> HttpResponse:
+    try:
+        page = selectors.feed_list(
+            viewer=request.user,
+            order=order,
+            period=period,
+            after=request.GET.get("after") or None,
+            page_size=page_size_from(request),
+            **filters,
+        )
+    except InvalidCursor:
+        return bad_request(request, "That “more” link is broken. Start again from the first page.")
+    return render(request, template, {"page": page, "order": order, "period": period, **context})
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render_feed(
+        request,
+        order="hot",
+        context={
+            "heading": "Hot",
+            "nav": "hot",
+            "feed_rss": reverse("posts:feed_home_rss"),
+            "feed_atom": reverse("posts:feed_home_atom"),
+        },
+    )
+
+
+def newest(request: HttpRequest) -> HttpResponse:
+    return render_feed(
+        request,
+        order="newest",
+        context={
+            "heading": "Newest",
+            "nav": "newest",
+            "feed_rss": reverse("posts:feed_newest_rss"),
+            "feed_atom": reverse("posts:feed_newest_atom"),
+        },
+    )
+
+
+def top(request: HttpRequest, period: str = "week") -> HttpResponse:
+    if period not in selectors.TOP_PERIODS:
+        return bad_request(request, "Top posts come by day, week, month or all time.")
+    return render_feed(
+        request,
+        order="top",
+        period=period,
+        context={
+            "heading": "Top",
+            "nav": "top",
+            "periods": list(selectors.TOP_PERIODS),
+        },
+    )
+
+
+def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    tag = selectors.tag_get(slug=slug)
+    return render_feed(
+        request,
+        template="posts/tag_detail.html",
+        order="newest" if request.GET.get("order") == "newest" else "hot",
+        tag=tag,
+        context={
+            "tag": tag,
+            "heading": f"#{tag.slug}",
+            "feed_rss": reverse("posts:feed_tag_rss", kwargs={"slug": tag.slug}),
+            "feed_atom": reverse("posts:feed_tag_atom", kwargs={"slug": tag.slug}),
+        },
+    )
+
+
+def tag_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "posts/tag_list.html", {"tags": selectors.tag_list(), "nav": "tags"})
+
+
+def channel_detail(request: HttpRequest, handle: str) -> HttpResponse:
+    channel = selectors.channel_get(handle=handle)
+    if channel.handle != handle:
+        return redirect(channel, permanent=True)
+    return render_feed(
+        request,
+        template="posts/channel_detail.html",
+        order="newest",
+        channel=channel,
+        context={
+            "channel": channel,
+            "heading": f"@{channel.handle}",
+            "feed_rss": reverse("posts:feed_channel_rss", kwargs={"handle": channel.handle}),
+            "feed_atom": reverse("posts:feed_channel_atom", kwargs={"handle": channel.handle}),
+        },
+    )
+
+
+def channel_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "posts/channel_list.html",
+        {"channels": selectors.channel_list(), "nav": "channels"},
+    )
+
+
+def post_detail(request: HttpRequest, short_id: str, slug: str | None = None) -> HttpResponse:
+    post = selectors.post_get_for_page(short_id=short_id, viewer=request.user)
+    if slug != post.slug:
+        return redirect(post, permanent=True)
+    return render(request, "posts/detail.html", {"post": post})

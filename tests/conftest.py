@@ -1,0 +1,105 @@
+"""Shared fixtures, and the rule for tests that need real services.
+
+Tests marked postgres, redis, worker or browser need the real thing. Locally, when it is missing,
+they are skipped with the reason. In CI (CI=true or FAUN_REQUIRE_SERVICES=1) a missing service is a
+failure: such a test never passes by skipping there.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+REQUIRE_SERVICES = os.environ.get("CI", "").lower() in {"1", "true", "yes"} or os.environ.get(
+    "FAUN_REQUIRE_SERVICES", ""
+) in {"1", "true", "yes"}
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def _redis_reachable() -> str | None:
+    if not settings.REDIS_URL:
+        return "REDIS_URL is not set"
+    parsed = urlparse(settings.REDIS_URL)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), 2):
+            return None
+    except OSError as exc:
+        return f"Redis at {settings.REDIS_URL} is unreachable: {exc}"
+
+
+def _missing(marker: str) -> str | None:
+    if marker == "postgres" and connection.vendor != "postgresql":
+        return "needs DATABASE_URL=postgres://..."
+    if marker in {"redis", "worker"}:
+        return _redis_reachable()
+    if marker == "browser":
+        if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+            return f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            return "Playwright for Python is not installed"
+    return None
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for marker in ("postgres", "redis", "worker", "browser"):
+        if item.get_closest_marker(marker) is None:
+            continue
+        reason = _missing(marker)
+        if reason is None:
+            continue
+        if REQUIRE_SERVICES:
+            pytest.fail(f"[{marker}] required in CI but unavailable: {reason}", pytrace=False)
+        pytest.skip(f"[{marker}] {reason}")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(settings, tmp_path):
+    """Each test writes mail to its own folder, runs tasks eagerly (tests that start a real worker
+    turn this off) and starts with an empty cache."""
+    from faun.celery import app
+
+    settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
+    app.conf.task_always_eager = True
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def browser_page(live_server, monkeypatch):
+    """A Playwright page in Debian's Chromium, pointed at the live test server."""
+    # Playwright's sync API runs an event loop in the test thread; the ORM would refuse to run.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
+        context = browser.new_context(base_url=live_server.url)
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()

@@ -1,0 +1,216 @@
+"""The feed pages, tag/channel/user pages and the post page, as a visitor sees them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from posts.models import Post
+from tests.factories import ChannelFactory, ChannelMembershipFactory, PostFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def titles(response) -> list[str]:
+    return [post.title for post in response.context["page"].items]
+
+
+def test_home_lists_hot_posts_with_domain_tags_and_author(client):
+    tag = TagFactory(slug="rust")
+    post = PostFactory(
+        title="Rust lands in the scheduler", url="https://www.lwn.example/a", tags=[tag]
+    )
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Rust lands in the scheduler" in html
+    assert "(lwn.example)" in html
+    assert 'href="/t/rust/"' in html
+    assert post.author.username in html
+
+
+def test_hot_ranks_a_voted_post_above_an_equally_old_unvoted_one(client):
+    from posts.services import vote_cast
+    from tests.factories import UserFactory
+
+    quiet = PostFactory(title="Quiet post")
+    loud = PostFactory(title="Loud post", published_at=quiet.published_at)
+    for _ in range(3):
+        vote_cast(user=UserFactory(), post=loud)
+    assert titles(client.get("/")) == ["Loud post", "Quiet post"]
+
+
+def test_newest_orders_by_publication_time(client):
+    now = timezone.now()
+    PostFactory(title="Older", published_at=now - timedelta(hours=2))
+    PostFactory(title="Newer", published_at=now - timedelta(minutes=1))
+    assert titles(client.get("/newest/")) == ["Newer", "Older"]
+
+
+def test_top_week_leaves_out_older_posts_and_all_time_keeps_them(client):
+    now = timezone.now()
+    PostFactory(title="Last month", published_at=now - timedelta(days=20))
+    PostFactory(title="Yesterday", published_at=now - timedelta(days=1))
+    assert titles(client.get("/top/")) == ["Yesterday"]
+    assert set(titles(client.get("/top/all/"))) == {"Yesterday", "Last month"}
+    assert client.get("/top/fortnight/").status_code == 400
+
+
+def test_drafts_and_removed_posts_stay_out_of_feeds(client):
+    PostFactory(title="Visible")
+    PostFactory(title="Draft", status=Post.Status.DRAFT, published_at=None)
+    removed = PostFactory(title="Removed")
+    Post.objects.filter(pk=removed.pk).update(status=Post.Status.REMOVED)
+    for url in ("/", "/newest/", "/top/all/"):
+        assert titles(client.get(url)) == ["Visible"]
+
+
+def test_more_link_pages_through_without_repeats_even_when_new_posts_arrive(client):
+    now = timezone.now()
+    for i in range(7):
+        PostFactory(title=f"Post {i}", published_at=now - timedelta(minutes=10 * (i + 1)))
+    first = client.get("/newest/?per_page=3")
+    assert titles(first) == ["Post 0", "Post 1", "Post 2"]
+    cursor = first.context["page"].next_cursor
+    assert f"after={cursor}" in first.content.decode()
+    PostFactory(title="Brand new")  # arrives while the reader is on page one
+    second = client.get(f"/newest/?per_page=3&after={cursor}")
+    assert titles(second) == ["Post 3", "Post 4", "Post 5"]
+    third = client.get(f"/newest/?per_page=3&after={second.context['page'].next_cursor}")
+    assert titles(third) == ["Post 6"]
+    assert third.context["page"].next_cursor is None
+    assert 'rel="next"' not in third.content.decode()
+
+
+@pytest.mark.parametrize(
+    "cursor", ["garbage", "eyJ4IjoxfQ", "W1wiaG90bmVzc1wiLDEsMl0", "%00", "W10"]
+)
+def test_broken_cursor_gives_a_clear_400_not_a_500(client, cursor):
+    response = client.get(f"/newest/?after={cursor}")
+    assert response.status_code == 400
+    assert "Start again from the first page" in response.content.decode()
+
+
+def test_per_page_is_capped_and_bad_values_fall_back(client):
+    for _ in range(3):
+        PostFactory()
+    assert client.get("/?per_page=1").context["page"].page_size == 1
+    assert client.get("/?per_page=100000").context["page"].page_size == 100
+    assert client.get("/?per_page=abc").context["page"].page_size == 25
+
+
+def test_tag_page_shows_only_that_tags_posts_and_its_feed_links(client):
+    rust = TagFactory(slug="rust", description="Systems programming in Rust.")
+    PostFactory(title="Tagged", tags=[rust])
+    PostFactory(title="Untagged")
+    response = client.get("/t/rust/")
+    assert titles(response) == ["Tagged"]
+    html = response.content.decode()
+    assert "Systems programming in Rust." in html
+    assert 'type="application/rss+xml"' in html
+    assert 'href="/feeds/t/rust.rss"' in html
+    assert client.get("/t/nope/").status_code == 404
+
+
+def test_channel_page_shows_description_members_and_posts(client):
+    channel = ChannelFactory(handle="devopslinks", name="DevOpsLinks", description="Ops news.")
+    member = ChannelMembershipFactory(channel=channel, role="owner").user
+    PostFactory(title="From the channel", channel=channel, author=member)
+    PostFactory(title="Elsewhere")
+    response = client.get("/@devopslinks/")
+    assert titles(response) == ["From the channel"]
+    html = response.content.decode()
+    assert "Ops news." in html
+    assert member.username in html
+    assert client.get("/@DevOpsLinks/").status_code == 301
+    assert client.get("/@nobody/").status_code == 404
+
+
+def test_user_page_lists_their_posts(client):
+    post = PostFactory(title="Mine")
+    PostFactory(title="Theirs")
+    response = client.get(f"/u/{post.author.username}/")
+    assert titles(response) == ["Mine"]
+    assert client.get("/u/ghost/").status_code == 404
+
+
+def test_tag_and_channel_indexes_list_everything(client):
+    TagFactory(slug="linux")
+    ChannelFactory(handle="kaptain", name="Kaptain")
+    assert "linux" in client.get("/t/").content.decode()
+    assert "@kaptain" in client.get("/channels/").content.decode()
+
+
+def test_post_page_carries_every_part_of_the_story(client):
+    channel = ChannelFactory(handle="devopslinks", newsletter_name="DevOpsLinks Weekly")
+    post = PostFactory(
+        title="Rust is here to stay in the kernel",
+        url="https://lore.example.org/rust?utm_source=x",
+        channel=channel,
+        tags=[TagFactory(slug="rust"), TagFactory(slug="linux")],
+        tldr=["The experiment is over.", "Distributions enable it."],
+        body="Rust support was **merged** in 6.1.\n\n> the experiment is done",
+        key_facts=[("6.1", "Kernel version where support was merged."), ("173", "Names credited.")],
+        timeline=[("The experiment ends.", timezone.now().date()), ("Rust merged.", None, "2022")],
+    )
+    response = client.get(post.get_absolute_url())
+    assert response.status_code == 200
+    html = response.content.decode()
+    for expected in (
+        "@devopslinks",
+        "Rust is here to stay in the kernel",
+        "The experiment is over.",
+        "<strong>merged</strong>",
+        "<blockquote>",
+        'href="https://lore.example.org/rust?utm_source=x"',
+        "lore.example.org",
+        "6.1",
+        "Kernel version where support was merged.",
+        "173",
+        "The experiment ends.",
+        "2022",
+        'href="/t/linux/"',
+        "Subscribe to our weekly newsletter DevOpsLinks Weekly",
+        "Join other developers",
+        '<meta property="og:title" content="Rust is here to stay in the kernel">',
+        '<meta name="description" content="The experiment is over.">',
+        "<title>Rust is here to stay in the kernel · faun</title>",
+    ):
+        assert expected in html, expected
+
+
+def test_post_page_redirects_to_canonical_slug_and_404s_unknown_ids(client):
+    post = PostFactory(title="Hello world")
+    assert client.get(f"/p/{post.short_id}/").headers["Location"] == post.get_absolute_url()
+    assert client.get(f"/p/{post.short_id}/wrong-slug/").status_code == 301
+    assert client.get("/p/zzzzzz/hello-world/").status_code == 404
+
+
+def test_draft_pages_are_404_for_others_and_removed_pages_say_removed(client):
+    draft = PostFactory(status=Post.Status.DRAFT, published_at=None)
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    removed = PostFactory(title="Gone", tldr=["secret bullet"])
+    Post.objects.filter(pk=removed.pk).update(status=Post.Status.REMOVED, removed_reason="spam")
+    html = client.get(removed.get_absolute_url()).content.decode()
+    assert "This post was removed: spam." in html
+    assert "secret bullet" not in html
+
+
+def test_friendly_404_page(client):
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    assert "Nothing here" in response.content.decode()
+
+
+def test_healthz_answers_ok_when_the_database_is_reachable(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_pages_link_their_feeds(client):
+    html = client.get("/").content.decode()
+    assert '<link rel="alternate" type="application/rss+xml"' in html
+    assert 'href="/feeds/home.atom"' in html
