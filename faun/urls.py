@@ -1,11 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from faun import views
+from faun import api_urls, views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/", include("faun.api_urls")),
+    path("api/v1/", include((api_urls.v1, "api"), namespace="api")),
     path("", include("accounts.urls")),
     path("", include("posts.urls")),
 ]

@@ -29,14 +29,16 @@ class InvalidCursor(ValueError):
 
 @dataclass(frozen=True)
 class Ordering:
-    """A descending feed order: primary field, then id as the tie-breaker."""
+    """A feed order: primary field, then id as the tie-breaker, both in the same direction."""
 
     field: str
-    kind: type  # float, int or datetime: how the cursor value is decoded
+    kind: type  # float, int, str or datetime: how the cursor value is decoded
+    descending: bool = True
 
     @property
     def order_by(self) -> tuple[str, str]:
-        return (f"-{self.field}", "-id")
+        sign = "-" if self.descending else ""
+        return (f"{sign}{self.field}", f"{sign}id")
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,9 @@ def decode_cursor(ordering: Ordering, cursor: str) -> tuple[object, int]:
             if not isinstance(value, int | float) or isinstance(value, bool):
                 raise InvalidCursor("bad number in cursor")
             value = float(value)
+        elif ordering.kind is str:
+            if not isinstance(value, str):
+                raise InvalidCursor("bad text in cursor")
         elif not isinstance(value, int) or isinstance(value, bool):
             raise InvalidCursor("bad number in cursor")
     except InvalidCursor:

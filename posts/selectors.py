@@ -23,6 +23,8 @@ ORDERINGS: dict[str, Ordering] = {
     "newest": Ordering("published_at", datetime),
     "top": Ordering("score", int),
 }
+BY_SLUG = Ordering("slug", str, descending=False)
+BY_HANDLE = Ordering("handle", str, descending=False)
 TOP_PERIODS: dict[str, timedelta | None] = {
     "day": timedelta(days=1),
     "week": timedelta(days=7),
@@ -61,10 +63,12 @@ def feed_list(
     tag: Tag | None = None,
     channel: Channel | None = None,
     author: User | None = None,
+    queryset: QuerySet[Post] | None = None,
     after: str | None = None,
     page_size: int = 25,
 ) -> KeysetPage[Post]:
-    """One page of a feed. `order` is hot, newest or top; `period` narrows top to a time span.
+    """One page of a feed. `order` is hot, newest or top; `period` narrows top to a time span;
+    `queryset` narrows further (the API's filters).
 
     Raises InvalidCursor for a forged cursor and KeyError for an unknown order or period.
     """
@@ -80,7 +84,8 @@ def feed_list(
         span = TOP_PERIODS[period]
         if span is not None:
             filters["published_at__gte"] = timezone.now() - span
-    qs = posts_for_viewer(viewer=viewer, queryset=Post.objects.filter(**filters))
+    base = queryset if queryset is not None else Post.objects.all()
+    qs = posts_for_viewer(viewer=viewer, queryset=base.filter(**filters))
     return keyset_paginate(qs, ordering=ordering, after=after, page_size=page_size)
 
 
