@@ -10,7 +10,13 @@ from rest_framework.views import APIView
 
 from accounts.api_auth import Authenticated
 from accounts.models import User
-from faun.api import PAGE_PARAMETERS, check_query_params, page_size_param, paginated_response
+from faun.api import (
+    PAGE_PARAMETERS,
+    check_query_params,
+    page_size_param,
+    paginated,
+    paginated_response,
+)
 from posts import selectors
 from posts.pagination import Ordering, keyset_paginate
 
@@ -19,6 +25,7 @@ BY_USERNAME = Ordering("username", str, descending=False)
 
 class PublicUserSerializer(serializers.ModelSerializer):
     html_url = serializers.SerializerMethodField()
+    website = serializers.CharField(read_only=True, help_text="A URL, or empty.")
 
     class Meta:
         model = User
@@ -41,7 +48,10 @@ class MeSerializer(PublicUserSerializer):
 
 class UserListView(APIView):
     @extend_schema(
-        summary="List users", parameters=PAGE_PARAMETERS, responses=PublicUserSerializer(many=True)
+        summary="List users",
+        parameters=PAGE_PARAMETERS,
+        responses=paginated(PublicUserSerializer),
+        operation_id="users_list",
     )
     def get(self, request: Request) -> Response:
         check_query_params(request, {"cursor", "page_size"})

@@ -50,6 +50,7 @@ class ReadOnlyOrVerifiedWriter(permissions.BasePermission):
     """Anyone may read. Writing needs a logged-in, verified user and, with a token, write scope."""
 
     message = "Writing needs a verified account (and a token with write scope)."
+    allows_anonymous_reads = True
 
     def has_permission(self, request: Request, view: Any) -> bool:
         if request.method in permissions.SAFE_METHODS:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, OpenApiTypes
-from rest_framework import exceptions, status
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, inline_serializer
+from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -73,7 +74,25 @@ def _flatten(value: Any) -> list[str]:
     return [str(value)]
 
 
-class WriteRateThrottle(UserRateThrottle):
+class SettingsRateMixin:
+    """Read the rate from settings on each request, so an operator's (or a test's) change applies
+    without a restart of the class attribute DRF caches at import."""
+
+    scope: str
+
+    def get_rate(self) -> str | None:
+        return django_settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].get(self.scope)
+
+
+class AnonThrottle(SettingsRateMixin, AnonRateThrottle):
+    pass
+
+
+class UserThrottle(SettingsRateMixin, UserRateThrottle):
+    pass
+
+
+class WriteRateThrottle(SettingsRateMixin, UserRateThrottle):
     """A tighter limit for requests that change something (POST, PATCH, PUT, DELETE)."""
 
     scope = "write"
@@ -96,6 +115,18 @@ PAGE_PARAMETERS = [
         description="Items per page, 1 to 100 (default 25).",
     ),
 ]
+
+
+def paginated(serializer_class: type[serializers.Serializer]) -> serializers.Serializer:
+    """The schema of a keyset page of `serializer_class` items, for @extend_schema(responses=)."""
+    name = serializer_class.__name__.removesuffix("Serializer")
+    return inline_serializer(
+        name=f"Paginated{name}List",
+        fields={
+            "next": serializers.URLField(allow_null=True, help_text="The next page, or null."),
+            "results": serializer_class(many=True),
+        },
+    )
 
 
 def page_size_param(request: Request, *, default: int = 25, maximum: int = 100) -> int:

@@ -199,7 +199,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_t
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # The email outbox's safety net: re-enqueue emails whose delivery message was lost (Redis was
+    # down when the web request published it, or a worker died mid-send). See accounts/tasks.py.
+    "outbox-sweep": {
+        "task": "accounts.tasks.outbox_sweep",
+        "schedule": float(env_int("OUTBOX_SWEEP_EVERY_SECONDS", 60)),
+        # A sweep queued while every worker was down is stale by the time one starts.
+        "options": {"expires": float(env_int("OUTBOX_SWEEP_EVERY_SECONDS", 60))},
+    },
+}
 
 # Email: SMTP when EMAIL_HOST is set, otherwise one file per message under var/mail/.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
@@ -229,7 +238,7 @@ if PRODUCTION:
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "faun.api_schema.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.api_auth.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -239,8 +248,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "faun.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "faun.api.AnonThrottle",
+        "faun.api.UserThrottle",
         "faun.api.WriteRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
@@ -268,6 +277,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "faun.api_schema.add_error_responses",
+    ],
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -305,3 +318,30 @@ LINK_PREVIEW_TIMEOUT_SECONDS = env_int("LINK_PREVIEW_TIMEOUT_SECONDS", 5)
 # TEST-ONLY: lets link previews fetch from 127.0.0.0/8 and ::1 on any port, so tests can serve
 # pages from loopback. Deliberately not read from the environment; never turn it on elsewhere.
 LINK_PREVIEW_ALLOW_LOOPBACK = False
+
+# Accounts: sign-up, verification links, rate limits and the email outbox (README "Accounts and
+# email"). Token lifetimes are in seconds.
+ACCOUNTS_VERIFY_LINK_MAX_AGE = env_int("ACCOUNTS_VERIFY_LINK_MAX_AGE", 3 * 24 * 60 * 60)
+ACCOUNTS_EMAIL_CHANGE_LINK_MAX_AGE = env_int("ACCOUNTS_EMAIL_CHANGE_LINK_MAX_AGE", 24 * 60 * 60)
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3 * 60 * 60)
+# Failed log-ins allowed per account and per client address within the window.
+ACCOUNTS_LOGIN_FAILURE_LIMIT = env_int("ACCOUNTS_LOGIN_FAILURE_LIMIT", 10)
+ACCOUNTS_LOGIN_FAILURE_WINDOW = env_int("ACCOUNTS_LOGIN_FAILURE_WINDOW", 15 * 60)
+# Emails a visitor may trigger (verification resend, password reset, sign-up notices): per
+# recipient address and per client address, within the window.
+ACCOUNTS_EMAIL_LIMIT = env_int("ACCOUNTS_EMAIL_LIMIT", 5)
+ACCOUNTS_EMAIL_LIMIT_WINDOW = env_int("ACCOUNTS_EMAIL_LIMIT_WINDOW", 60 * 60)
+# Proxies in front of the site that append to X-Forwarded-For (0 = use the socket address).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Outbox: a pending row is re-enqueued by the sweep once it is this late; a row stays "sending"
+# at most OUTBOX_SEND_TIME_LIMIT (the task's hard time limit) unless its worker died, so the sweep
+# frees rows claimed longer than OUTBOX_STUCK_AFTER_SECONDS ago; failed attempts back off
+# exponentially and give up after OUTBOX_MAX_ATTEMPTS.
+OUTBOX_PENDING_GRACE_SECONDS = env_int("OUTBOX_PENDING_GRACE_SECONDS", 120)
+OUTBOX_SEND_TIME_LIMIT = env_int("OUTBOX_SEND_TIME_LIMIT", 60)
+OUTBOX_STUCK_AFTER_SECONDS = env_int("OUTBOX_STUCK_AFTER_SECONDS", OUTBOX_SEND_TIME_LIMIT + 30)
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
+OUTBOX_SWEEP_BATCH = 500
+if OUTBOX_STUCK_AFTER_SECONDS <= OUTBOX_SEND_TIME_LIMIT:
+    # Freeing a row that a live worker may still be sending would send it twice.
+    raise ImproperlyConfigured("OUTBOX_STUCK_AFTER_SECONDS must exceed OUTBOX_SEND_TIME_LIMIT.")

@@ -16,7 +16,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from faun.api import PAGE_PARAMETERS, check_query_params, page_size_param, paginated_response
+from faun.api import (
+    PAGE_PARAMETERS,
+    check_query_params,
+    page_size_param,
+    paginated,
+    paginated_response,
+)
 from posts import selectors
 from posts.models import Channel, Post, Tag
 from posts.pagination import keyset_paginate
@@ -191,7 +197,8 @@ class PostListView(APIView):
         summary="List posts",
         parameters=[*ORDER_PARAMETERS, *PAGE_PARAMETERS],
         filters=True,
-        responses=PostSerializer(many=True),
+        responses=paginated(PostSerializer),
+        operation_id="posts_list",
         examples=[
             OpenApiExample(
                 "Newest Rust posts",
@@ -226,7 +233,10 @@ class PostDetailView(APIView):
 
 class TagListView(APIView):
     @extend_schema(
-        summary="List tags", parameters=PAGE_PARAMETERS, responses=TagSerializer(many=True)
+        summary="List tags",
+        parameters=PAGE_PARAMETERS,
+        responses=paginated(TagSerializer),
+        operation_id="tags_list",
     )
     def get(self, request: Request) -> Response:
         check_query_params(request, {"cursor", "page_size"})
@@ -275,7 +285,10 @@ class ChannelDetailSerializer(ChannelSerializer):
 
 class ChannelListView(APIView):
     @extend_schema(
-        summary="List channels", parameters=PAGE_PARAMETERS, responses=ChannelSerializer(many=True)
+        summary="List channels",
+        parameters=PAGE_PARAMETERS,
+        responses=paginated(ChannelSerializer),
+        operation_id="channels_list",
     )
     def get(self, request: Request) -> Response:
         check_query_params(request, {"cursor", "page_size"})
