@@ -16,6 +16,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+pytest_plugins = ["tests.service_fixtures"]
+
 REQUIRE_SERVICES = os.environ.get("CI", "").lower() in {"1", "true", "yes"} or os.environ.get(
     "FAUN_REQUIRE_SERVICES", ""
 ) in {"1", "true", "yes"}
