@@ -1,10 +1,15 @@
 from django.contrib import admin
+from django.forms import ModelForm
 from django.http import HttpRequest
 
 from posts import services
 from posts.models import (
     Channel,
     ChannelMembership,
+    FeedToken,
+    Follow,
+    HiddenPost,
+    HiddenTag,
     KeyFact,
     Post,
     SavedPost,
@@ -37,15 +42,52 @@ class PostAdmin(admin.ModelAdmin):
     search_fields = ["title", "url", "short_id", "author__username", "domain"]
     date_hierarchy = "published_at"
     autocomplete_fields = ["author", "channel", "tags"]
-    readonly_fields = ["short_id", "normalized_url", "domain", "score", "hotness", "created_at"]
+    readonly_fields = [
+        "short_id",
+        "normalized_url",
+        "domain",
+        "score",
+        "hotness",
+        "created_at",
+        "removed_by",
+        "preview_title",
+        "preview_description",
+        "preview_site_name",
+        "preview_image_url",
+        "preview_fetched_at",
+    ]
     inlines = [KeyFactInline, TimelineEventInline]
     list_select_related = ["channel", "author"]
     fieldsets = [
         (
             None,
-            {"fields": ["title", "url", "channel", "author", "tags", "status", "removed_reason"]},
+            {
+                "fields": [
+                    "title",
+                    "url",
+                    "channel",
+                    "author",
+                    "tags",
+                    "status",
+                    "removed_reason",
+                    "removed_by",
+                ]
+            },
         ),
         ("Content", {"fields": ["tldr", "body"]}),
+        (
+            "Link preview (fetched from the linked page)",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "preview_title",
+                    "preview_description",
+                    "preview_site_name",
+                    "preview_image_url",
+                    "preview_fetched_at",
+                ],
+            },
+        ),
         (
             "Ranking and dates",
             {
@@ -67,6 +109,11 @@ class PostAdmin(admin.ModelAdmin):
         services.post_derive_fields(post=obj)
         super().save_model(request, obj, form, change)
 
+    def save_related(self, request: HttpRequest, form: ModelForm, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # Tags and key numbers are saved by now: the search document can include them.
+        services.post_search_index(post=form.instance)
+
 
 @admin.register(Channel)
 class ChannelAdmin(admin.ModelAdmin):
@@ -79,6 +126,12 @@ class ChannelAdmin(admin.ModelAdmin):
 class TagAdmin(admin.ModelAdmin):
     list_display = ["slug", "name"]
     search_fields = ["slug", "name"]
+
+    def save_model(self, request: HttpRequest, obj: Tag, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and {"slug", "name"} & set(form.changed_data):
+            # Tag slugs and names are part of every tagged post's search document.
+            services.post_search_reindex(queryset=Post.objects.filter(tags=obj))
 
 
 @admin.register(Vote)
@@ -93,3 +146,32 @@ class SavedPostAdmin(admin.ModelAdmin):
     list_display = ["user", "post", "created_at"]
     raw_id_fields = ["user", "post"]
     list_select_related = ["user", "post"]
+
+
+@admin.register(HiddenPost)
+class HiddenPostAdmin(admin.ModelAdmin):
+    list_display = ["user", "post", "created_at"]
+    raw_id_fields = ["user", "post"]
+    list_select_related = ["user", "post"]
+
+
+@admin.register(Follow)
+class FollowAdmin(admin.ModelAdmin):
+    list_display = ["user", "tag", "channel", "followed_user", "created_at"]
+    raw_id_fields = ["user", "tag", "channel", "followed_user"]
+    list_select_related = ["user", "tag", "channel", "followed_user"]
+
+
+@admin.register(HiddenTag)
+class HiddenTagAdmin(admin.ModelAdmin):
+    list_display = ["user", "tag", "created_at"]
+    raw_id_fields = ["user", "tag"]
+    list_select_related = ["user", "tag"]
+
+
+@admin.register(FeedToken)
+class FeedTokenAdmin(admin.ModelAdmin):
+    list_display = ["user", "created_at", "revoked_at"]
+    raw_id_fields = ["user"]
+    readonly_fields = ["token_hash", "created_at"]
+    list_select_related = ["user"]

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api_auth import Authenticated
 from faun.api import (
     PAGE_PARAMETERS,
     check_query_params,
@@ -23,8 +24,8 @@ from faun.api import (
     paginated,
     paginated_response,
 )
-from posts import selectors
-from posts.models import Channel, Post, Tag
+from posts import search, selectors
+from posts.models import Channel, Follow, Post, Tag
 from posts.pagination import keyset_paginate
 
 
@@ -160,7 +161,21 @@ class PostFilter(filters.FilterSet):
 
 ORDER_PARAMETERS = [
     OpenApiParameter(
-        "order", str, enum=["hot", "newest", "top"], description="Ranking (default hot)."
+        "order",
+        str,
+        enum=["hot", "newest", "top", "relevance"],
+        description=(
+            "Ranking: hot (the default), newest, top; with `search`, relevance (the default "
+            "there) or newest."
+        ),
+    ),
+    OpenApiParameter(
+        "search",
+        str,
+        description=(
+            'Full-text search, up to 200 characters: words, `"phrases"`, `-word`, `a or b`, '
+            'and `tag:`, `channel:`, `author:`, `domain:` (README "Search and following").'
+        ),
     ),
     OpenApiParameter(
         "period",
@@ -169,7 +184,14 @@ ORDER_PARAMETERS = [
         description="With order=top: day, week, month or all (default all).",
     ),
 ]
-POST_LIST_PARAMS = {"order", "period", "cursor", "page_size", *PostFilter.base_filters}
+POST_LIST_PARAMS = {
+    "order",
+    "period",
+    "search",
+    "cursor",
+    "page_size",
+    *PostFilter.base_filters,
+}
 
 
 def filtered_posts(request: Request) -> QuerySet[Post]:
@@ -183,6 +205,16 @@ def filtered_posts(request: Request) -> QuerySet[Post]:
         # Several tags match a post more than once through the join; keep each post once.
         qs = Post.objects.filter(pk__in=qs.values("pk"))
     return qs
+
+
+def search_param(request: Request, name: str) -> search.ParsedQuery | None:
+    """The parsed search in query parameter `name`, or None when absent or blank. A query over
+    the length limit is a 400 on that parameter."""
+    try:
+        query = search.parse_query(request.query_params.get(name) or "")
+    except search.QueryTooLong as exc:
+        raise serializers.ValidationError({name: [str(exc)]}) from None
+    return None if query.is_empty else query
 
 
 def choice_param(request: Request, name: str, choices: list[str], default: str) -> str:
@@ -208,6 +240,19 @@ class PostListView(APIView):
         ],
     )
     def get(self, request: Request) -> Response:
+        query = search_param(request, "search")
+        if query is not None:
+            order = choice_param(request, "order", list(search.SEARCH_ORDERS), "relevance")
+            page = selectors.post_search(
+                viewer=request.user,
+                query=query,
+                order=order,
+                queryset=filtered_posts(request),
+                after=request.query_params.get("cursor") or None,
+                page_size=page_size_param(request),
+            )
+            data = PostSerializer(page.items, many=True, context={"request": request}).data
+            return paginated_response(request, page=page, data=data)
         order = choice_param(request, "order", list(selectors.ORDERINGS), "hot")
         period = choice_param(request, "period", list(selectors.TOP_PERIODS), "all")
         page = selectors.feed_list(
@@ -307,3 +352,164 @@ class ChannelDetailView(APIView):
     def get(self, request: Request, handle: str) -> Response:
         channel = selectors.channel_get(handle=handle)
         return Response(ChannelDetailSerializer(channel, context={"request": request}).data)
+
+
+class SearchResultSerializer(PostSerializer):
+    """A post found by a search, with the matched words marked."""
+
+    title_html = serializers.SerializerMethodField(
+        help_text="The title, HTML-escaped, matched words wrapped in <mark>."
+    )
+    snippet_html = serializers.SerializerMethodField(
+        help_text="Matching passages of the TL;DR and body, HTML-escaped, matches in <mark>."
+    )
+
+    class Meta(PostSerializer.Meta):
+        fields = [*PostSerializer.Meta.fields, "title_html", "snippet_html"]
+        read_only_fields = fields
+
+    def get_title_html(self, post: Post) -> str:
+        return str(getattr(post, "search_title", "") or "")
+
+    def get_snippet_html(self, post: Post) -> str:
+        return str(getattr(post, "search_snippet", "") or "")
+
+
+SEARCH_PARAMETERS = [
+    OpenApiParameter(
+        "q",
+        str,
+        required=True,
+        description=(
+            'What to search for, 1 to 200 characters: words, `"phrases"`, `-word`, `a or b`, '
+            "`tag:`, `channel:`, `author:`, `domain:`."
+        ),
+    ),
+    OpenApiParameter(
+        "order",
+        str,
+        enum=list(search.SEARCH_ORDERS),
+        description="relevance (default; newest on SQLite or without words) or newest.",
+    ),
+]
+
+
+class SearchView(APIView):
+    @extend_schema(
+        summary="Search posts",
+        parameters=[*SEARCH_PARAMETERS, *PAGE_PARAMETERS],
+        responses=paginated(SearchResultSerializer),
+        operation_id="search_list",
+    )
+    def get(self, request: Request) -> Response:
+        check_query_params(request, {"q", "order", "cursor", "page_size"})
+        query = search_param(request, "q")
+        if query is None:
+            raise serializers.ValidationError({"q": ["Say what to search for."]})
+        page = selectors.post_search(
+            viewer=request.user,
+            query=query,
+            order=choice_param(request, "order", list(search.SEARCH_ORDERS), "relevance"),
+            after=request.query_params.get("cursor") or None,
+            page_size=page_size_param(request),
+        )
+        data = SearchResultSerializer(page.items, many=True, context={"request": request}).data
+        return paginated_response(request, page=page, data=data)
+
+
+class MyFeedView(APIView):
+    permission_classes = [Authenticated]
+
+    @extend_schema(
+        summary="My feed: posts from the tags, channels and users you follow",
+        parameters=[
+            OpenApiParameter(
+                "order", str, enum=["hot", "newest"], description="Ranking (default hot)."
+            ),
+            *PAGE_PARAMETERS,
+        ],
+        responses=paginated(PostSerializer),
+        operation_id="me_feed_list",
+    )
+    def get(self, request: Request) -> Response:
+        check_query_params(request, {"order", "cursor", "page_size"})
+        page = selectors.feed_followed(
+            viewer=request.user,
+            order=choice_param(request, "order", ["hot", "newest"], "hot"),
+            after=request.query_params.get("cursor") or None,
+            page_size=page_size_param(request),
+        )
+        data = PostSerializer(page.items, many=True, context={"request": request}).data
+        return paginated_response(request, page=page, data=data)
+
+
+class FollowSerializer(serializers.Serializer):
+    """Something the user follows: a tag (slug), a channel (handle) or a user (username)."""
+
+    type = serializers.SerializerMethodField()
+    target = serializers.SerializerMethodField(help_text="Tag slug, channel handle or username.")
+    html_url = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+
+    @extend_schema_field(serializers.ChoiceField(choices=["tag", "channel", "user"]))
+    def get_type(self, follow: Follow) -> str:
+        return "tag" if follow.tag_id else "channel" if follow.channel_id else "user"
+
+    def get_target(self, follow: Follow) -> str:
+        if follow.tag_id:
+            return follow.tag.slug  # type: ignore[union-attr]
+        if follow.channel_id:
+            return follow.channel.handle  # type: ignore[union-attr]
+        return follow.followed_user.username  # type: ignore[union-attr]
+
+    def get_html_url(self, follow: Follow) -> str:
+        target = follow.tag or follow.channel or follow.followed_user
+        request = self.context.get("request")
+        path = target.get_absolute_url()  # type: ignore[union-attr]
+        return request.build_absolute_uri(path) if request else path
+
+
+class HiddenTagSerializer(serializers.Serializer):
+    slug = serializers.CharField(source="tag.slug")
+    name = serializers.CharField(source="tag.name")
+    created_at = serializers.DateTimeField()
+
+
+class MyFollowsView(APIView):
+    permission_classes = [Authenticated]
+
+    @extend_schema(
+        summary="What you follow",
+        parameters=PAGE_PARAMETERS,
+        responses=paginated(FollowSerializer),
+        operation_id="me_follows_list",
+    )
+    def get(self, request: Request) -> Response:
+        check_query_params(request, {"cursor", "page_size"})
+        page = selectors.follow_list(
+            user=request.user,
+            after=request.query_params.get("cursor") or None,
+            page_size=page_size_param(request),
+        )
+        data = FollowSerializer(page.items, many=True, context={"request": request}).data
+        return paginated_response(request, page=page, data=data)
+
+
+class MyHiddenTagsView(APIView):
+    permission_classes = [Authenticated]
+
+    @extend_schema(
+        summary="The tags you hid",
+        parameters=PAGE_PARAMETERS,
+        responses=paginated(HiddenTagSerializer),
+        operation_id="me_hidden_tags_list",
+    )
+    def get(self, request: Request) -> Response:
+        check_query_params(request, {"cursor", "page_size"})
+        page = selectors.hidden_tag_list(
+            user=request.user,
+            after=request.query_params.get("cursor") or None,
+            page_size=page_size_param(request),
+        )
+        data = HiddenTagSerializer(page.items, many=True).data
+        return paginated_response(request, page=page, data=data)

@@ -1,20 +1,22 @@
-"""RSS 2.0 and Atom feeds (django.contrib.syndication) for home, newest, tags, channels, users."""
+"""RSS 2.0 and Atom feeds (django.contrib.syndication) for home, newest, tags, channels, users,
+a saved search, and a reader's private "My feed"."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape, format_html_join
 
 from accounts.models import User
-from posts import selectors
+from posts import search, selectors
 from posts.models import Channel, Post, Tag
 
 FEED_LENGTH = 30
@@ -147,6 +149,70 @@ class UserFeed(PostFeed):
 
     def filters(self, obj: User) -> dict[str, Any]:
         return {"author": obj}
+
+
+class SearchFeed(PostFeed):
+    """`/feeds/search.rss?q=...`: the newest posts matching a saved search."""
+
+    def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            query = search.parse_query(request.GET.get("q", ""))
+        except search.QueryTooLong as exc:
+            return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+        if query.is_empty:
+            return HttpResponseBadRequest(
+                "Add a search to the address: /feeds/search.rss?q=words",
+                content_type="text/plain; charset=utf-8",
+            )
+        return super().__call__(request, *args, **kwargs)
+
+    def get_object(self, request: HttpRequest) -> search.ParsedQuery:  # type: ignore[override]
+        return search.parse_query(request.GET.get("q", ""))
+
+    def title(self, obj: search.ParsedQuery) -> str:  # type: ignore[override]
+        return f"{settings.SITE_NAME}: search “{obj.text}”"
+
+    def link(self, obj: search.ParsedQuery) -> str:  # type: ignore[override]
+        return f"{reverse('posts:search')}?{urlencode({'q': obj.text})}"
+
+    def description(self, obj: search.ParsedQuery) -> str:  # type: ignore[override]
+        return f"The newest posts on {settings.SITE_NAME} matching “{obj.text}”."
+
+    subtitle = description
+
+    def items(self, obj: search.ParsedQuery) -> list[Post]:  # type: ignore[override]
+        return selectors.search_items_for_syndication(query=obj, limit=FEED_LENGTH)
+
+
+class MyFeed(PostFeed):
+    """`/feeds/my/<token>.rss`: a reader's My feed for feed readers, without a session. The
+    token in the address is the credential; revoked or unknown answers 404."""
+
+    def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().__call__(request, *args, **kwargs)
+        response["Cache-Control"] = "private, max-age=300"
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+    def get_object(self, request: HttpRequest, token: str) -> User:  # type: ignore[override]
+        user = selectors.feed_token_user(secret=token)
+        if user is None:
+            raise Http404("No such feed.")
+        return user
+
+    def title(self, obj: User) -> str:  # type: ignore[override]
+        return f"{settings.SITE_NAME}: My feed ({obj.username})"
+
+    def link(self, obj: User) -> str:  # type: ignore[override]
+        return reverse("posts:my_feed")
+
+    def description(self, obj: User) -> str:  # type: ignore[override]
+        return "Posts from the tags, channels and people you follow."
+
+    subtitle = description
+
+    def items(self, obj: User) -> list[Post]:  # type: ignore[override]
+        return selectors.followed_items_for_syndication(user=obj, limit=FEED_LENGTH)
 
 
 def atom(feed_class: type[PostFeed]) -> type[PostFeed]:

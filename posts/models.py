@@ -1,12 +1,31 @@
 from __future__ import annotations
 
+import hashlib
+from datetime import timedelta
+from typing import Any
+
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 HANDLE_PATTERN = r"^[a-z0-9]{3,30}$"
 TAG_SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+# What a submitted post may hold. Forms show these limits; the services enforce them.
+TITLE_MIN_LENGTH = 3
+TITLE_MAX_LENGTH = 200
+TAGS_MIN = 1
+TAGS_MAX = 5
+TLDR_MAX_BULLETS = 5
+TLDR_BULLET_MAX_LENGTH = 300
+KEY_FACTS_MAX = 10
+TIMELINE_EVENTS_MAX = 20
+BODY_MAX_LENGTH = 40_000
+REMOVED_REASON_MAX_LENGTH = 300
 
 
 class Channel(models.Model):
@@ -93,12 +112,12 @@ class Post(models.Model):
     short_id = models.CharField(max_length=10, unique=True, editable=False)
     slug = models.SlugField(max_length=80, allow_unicode=False)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.LINK)
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=TITLE_MAX_LENGTH)
     url = models.URLField(max_length=2000, blank=True)
     normalized_url = models.CharField(max_length=2000, blank=True, db_index=True)
     domain = models.CharField(max_length=255, blank=True, db_index=True)
     tldr = models.JSONField(default=list, blank=True, help_text="TL;DR bullet points.")
-    body = models.TextField(max_length=40_000, blank=True, help_text="Markdown.")
+    body = models.TextField(max_length=BODY_MAX_LENGTH, blank=True, help_text="Markdown.")
     body_html = models.TextField(blank=True, editable=False)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -112,16 +131,37 @@ class Post(models.Model):
     )
     tags = models.ManyToManyField(Tag, related_name="posts", blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
-    removed_reason = models.CharField(max_length=300, blank=True)
+    removed_reason = models.CharField(max_length=REMOVED_REASON_MAX_LENGTH, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who removed the post: its author (deleted) or a moderator.",
+    )
     published_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     score = models.IntegerField(default=0)
     hotness = models.FloatField(default=0.0)
+    # What the linked page says about itself, fetched after submission (posts.tasks). Plain text,
+    # never rendered as HTML.
+    preview_title = models.CharField(max_length=300, blank=True)
+    preview_description = models.CharField(max_length=1000, blank=True)
+    preview_site_name = models.CharField(max_length=200, blank=True)
+    preview_image_url = models.CharField(max_length=2000, blank=True)
+    preview_fetched_at = models.DateTimeField(null=True, blank=True)
+    # Full-text search document (PostgreSQL tsvector; title A, TL;DR + tags + key numbers B, body
+    # C), written by the post services (posts/services/search.py), never by save(). Stays NULL on
+    # SQLite, where search matches the text columns instead (posts/search.py).
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["-published_at", "-id"]
         indexes = [
+            # Created on PostgreSQL only (migration 0004): SQLite has no GIN.
+            GinIndex(fields=["search_vector"], name="post_search_idx"),
             # Feed orderings, each with the id tie-breaker the keyset cursor uses.
             models.Index(
                 fields=["-hotness", "-id"],
@@ -140,6 +180,8 @@ class Post(models.Model):
             ),
             models.Index(fields=["channel", "-published_at", "-id"], name="post_channel_idx"),
             models.Index(fields=["author", "-published_at", "-id"], name="post_author_idx"),
+            # Rate limits count an author's recent submissions.
+            models.Index(fields=["author", "created_at"], name="post_author_created_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=["link", "text"]), name="post_kind_valid"),
@@ -178,6 +220,37 @@ class Post(models.Model):
     def target_url(self) -> str:
         """Where the title links: the source for link posts, the post page for text posts."""
         return self.url or self.get_absolute_url()
+
+    @property
+    def was_deleted_by_author(self) -> bool:
+        return (
+            self.is_removed
+            and self.removed_by_id is not None
+            and (self.removed_by_id == self.author_id)
+        )
+
+    @property
+    def edit_window_open(self) -> bool:
+        """True while the author may still edit: POST_EDIT_WINDOW_SECONDS after publication."""
+        if self.is_removed:
+            return False
+        start = self.published_at or self.created_at
+        if start is None:
+            return True
+        window = timedelta(seconds=settings.POST_EDIT_WINDOW_SECONDS)
+        return timezone.now() < start + window
+
+    def is_authored_by(self, user: Any) -> bool:
+        return bool(getattr(user, "is_authenticated", False)) and self.author_id == user.pk
+
+    def is_editable_by(self, user: Any) -> bool:
+        return self.is_authored_by(user) and self.edit_window_open
+
+    def is_deletable_by(self, user: Any) -> bool:
+        return self.is_authored_by(user) and not self.is_removed
+
+    def is_removable_by(self, user: Any) -> bool:
+        return bool(getattr(user, "is_staff", False)) and not self.is_removed
 
 
 class KeyFact(models.Model):
@@ -251,3 +324,124 @@ class SavedPost(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} saved {self.post_id}"
+
+
+class HiddenPost(models.Model):
+    """A post a user never wants to see again in their feeds (they can unhide it from /hidden/)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hidden_posts"
+    )
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="hides")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "post"], name="hiddenpost_unique")]
+        indexes = [models.Index(fields=["user", "-created_at", "-id"], name="hiddenpost_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} hid {self.post_id}"
+
+
+class Follow(models.Model):
+    """A user follows exactly one tag, channel or other user: their posts make up "My feed" and
+    the personal digest."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
+    )
+    tag = models.ForeignKey(
+        Tag, on_delete=models.CASCADE, null=True, blank=True, related_name="follows"
+    )
+    channel = models.ForeignKey(
+        Channel, on_delete=models.CASCADE, null=True, blank=True, related_name="follows"
+    )
+    followed_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="followers",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(tag__isnull=False, channel__isnull=True, followed_user__isnull=True)
+                    | Q(tag__isnull=True, channel__isnull=False, followed_user__isnull=True)
+                    | Q(tag__isnull=True, channel__isnull=True, followed_user__isnull=False)
+                ),
+                name="follow_exactly_one_target",
+            ),
+            models.CheckConstraint(
+                condition=~Q(user=models.F("followed_user")), name="follow_not_self"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "tag"], condition=Q(tag__isnull=False), name="follow_tag_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "channel"],
+                condition=Q(channel__isnull=False),
+                name="follow_channel_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "followed_user"],
+                condition=Q(followed_user__isnull=False),
+                name="follow_user_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        target = self.tag or self.channel or self.followed_user
+        return f"{self.user} follows {target}"
+
+
+class HiddenTag(models.Model):
+    """A tag a user never wants to see: posts carrying it leave every list they read."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hidden_tags"
+    )
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="hidden_by")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "tag"], name="hiddentag_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} hid #{self.tag_id}"
+
+
+class FeedToken(models.Model):
+    """The secret in a user's private "My feed" RSS/Atom address. Only its SHA-256 hash is
+    stored; resetting revokes the active token and issues a new one."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feed_tokens"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(revoked_at__isnull=True),
+                name="feedtoken_one_active_per_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "revoked" if self.revoked_at else "active"
+        return f"feed token of {self.user} ({state})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @staticmethod
+    def hash_secret(secret: str) -> str:
+        return hashlib.sha256(secret.encode()).hexdigest()

@@ -93,8 +93,12 @@ def keyset_paginate(
     qs = queryset.order_by(*ordering.order_by)
     if after:
         value, pk = decode_cursor(ordering, after)
+        op, bound = ("lt", "lte") if ordering.descending else ("gt", "gte")
         qs = qs.filter(
-            Q(**{f"{ordering.field}__lt": value}) | Q(**{ordering.field: value, "id__lt": pk})
+            # The redundant `field <= value` bound lets the index seek straight to the cursor;
+            # the OR alone is a filter the planner applies row by row from the top of the index.
+            Q(**{f"{ordering.field}__{bound}": value}),
+            Q(**{f"{ordering.field}__{op}": value}) | Q(**{ordering.field: value, f"id__{op}": pk}),
         )
     rows: Sequence[T] = list(qs[: page_size + 1])
     items = list(rows[:page_size])

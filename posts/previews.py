@@ -68,6 +68,11 @@ class PreviewRefused(Exception):
         self.reason = reason
 
 
+class PreviewNetworkError(PreviewRefused):
+    """The fetch failed on the way (timeout, connection or protocol error), not by policy:
+    trying again later may succeed, unlike every other refusal."""
+
+
 def fetch_preview(
     url: str,
     *,
@@ -81,7 +86,8 @@ def fetch_preview(
     Raises `PreviewRefused` instead of fetching anything that is not a public http(s) address on
     port 80 or 443, and for every failure on the way: more than `max_redirects` redirects, a
     redirect to a refused URL, more than `timeout` seconds in total, a body over `max_bytes`, a
-    response that is not HTML, an HTTP error status, a network error. `allow_loopback` is for
+    response that is not HTML, an HTTP error status, a network error. Timeouts and network errors
+    raise its subclass `PreviewNetworkError`: worth a retry. `allow_loopback` is for
     tests only: it additionally allows 127.0.0.0/8 and ::1, on any port.
     """
     deadline = time.monotonic() + timeout
@@ -106,9 +112,9 @@ def fetch_preview(
                     final_url = str(response.url)
                     encoding = response.charset_encoding
             except httpx.TimeoutException:
-                raise PreviewRefused(f"the page took longer than {timeout:g} s") from None
+                raise PreviewNetworkError(f"the page took longer than {timeout:g} s") from None
             except httpx.HTTPError as exc:
-                raise PreviewRefused(f"the request failed: {exc}") from None
+                raise PreviewNetworkError(f"the request failed: {exc}") from None
             return _parse(_decode(body, encoding), base_url=final_url)
     raise PreviewRefused(f"more than {max_redirects} redirects")
 

@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from posts import feeds, views
 
@@ -11,10 +12,30 @@ urlpatterns = [
     path("top/<str:period>/", views.top, name="top_period"),
     path("t/", views.tag_list, name="tag_list"),
     path("t/<str:slug>/", views.tag_detail, name="tag"),
+    path("t/<str:key>/-/follow/", views.tag_follow, name="tag_follow"),
+    path("t/<str:key>/-/hide/", views.tag_hide, name="tag_hide"),
     path("channels/", views.channel_list, name="channel_list"),
     path("@<str:handle>/", views.channel_detail, name="channel"),
+    path("@<str:key>/-/follow/", views.channel_follow, name="channel_follow"),
+    path("u/<str:key>/-/follow/", views.user_follow, name="user_follow"),
+    path("search", views.search_page, name="search"),
+    path("search/", RedirectView.as_view(pattern_name="posts:search", query_string=True)),
+    path("my/", views.my_feed, name="my_feed"),
+    path("following/", views.following, name="following"),
+    path("following/feed/", views.feed_token, name="feed_token"),
+    path("submit/", views.post_submit, name="submit"),
+    path("submit/check/", views.submit_check, name="submit_check"),
+    path("saved/", views.saved_list, name="saved"),
+    path("hidden/", views.hidden_list, name="hidden"),
     path("p/<str:short_id>/", views.post_detail, name="detail_short"),
     path("p/<str:short_id>/<str:slug>/", views.post_detail, name="detail"),
+    # Actions sit under "/-/" (as GitLab does it) so no post slug can ever shadow one.
+    path("p/<str:short_id>/-/vote/", views.post_vote, name="vote"),
+    path("p/<str:short_id>/-/save/", views.post_save, name="save"),
+    path("p/<str:short_id>/-/hide/", views.post_hide, name="hide"),
+    path("p/<str:short_id>/-/edit/", views.post_edit, name="edit"),
+    path("p/<str:short_id>/-/delete/", views.post_delete, name="delete"),
+    path("p/<str:short_id>/-/remove/", views.post_remove, name="remove"),
     path("feeds/home.rss", feeds.HomeFeed(), name="feed_home_rss"),
     path("feeds/home.atom", feeds.atom(feeds.HomeFeed)(), name="feed_home_atom"),
     path("feeds/newest.rss", feeds.NewestFeed(), name="feed_newest_rss"),
@@ -25,4 +46,9 @@ urlpatterns = [
     path("feeds/c/<str:handle>.atom", feeds.atom(feeds.ChannelFeed)(), name="feed_channel_atom"),
     path("feeds/u/<str:username>.rss", feeds.UserFeed(), name="feed_user_rss"),
     path("feeds/u/<str:username>.atom", feeds.atom(feeds.UserFeed)(), name="feed_user_atom"),
+    path("feeds/search.rss", feeds.SearchFeed(), name="feed_search_rss"),
+    path("feeds/search.atom", feeds.atom(feeds.SearchFeed)(), name="feed_search_atom"),
+    # The token is the credential: these are never cached (faun/middleware.py, NEVER).
+    path("feeds/my/<str:token>.rss", feeds.MyFeed(), name="feed_my_rss"),
+    path("feeds/my/<str:token>.atom", feeds.atom(feeds.MyFeed)(), name="feed_my_atom"),
 ]

@@ -168,6 +168,12 @@ def _problems(
 ) -> list[str]:
     problems: list[str] = []
     for tag, attrs in _elements(html):
+        # Only <meta http-equiv="refresh"> navigates; the content of other metas (a description
+        # or og:title quoting a payload) is text.
+        is_refresh = tag == "meta" and any(
+            name == "http-equiv" and (value or "").strip().lower() == "refresh"
+            for name, value in attrs
+        )
         if allowed_tags is not None and tag not in allowed_tags:
             problems.append(f"tag <{tag}> is not in the allowlist")
         if tag in forbidden_tags:
@@ -181,7 +187,7 @@ def _problems(
                 scheme_view = _url_scheme_view(value)
                 if scheme_view.startswith(DANGEROUS_SCHEMES):
                     problems.append(f"dangerous URL {name}={value!r} on <{tag}>")
-            if tag == "meta" and name == "content" and value and "url=" in value.lower():
+            if is_refresh and name == "content" and value and "url=" in value.lower():
                 target = value.lower().split("url=", 1)[1]
                 if _url_scheme_view(target).startswith(DANGEROUS_SCHEMES):
                     problems.append(f"meta refresh to {value!r}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -191,9 +192,9 @@ def test_conditional_get_answers_304_for_an_unchanged_list(client):
 
 @pytest.mark.parametrize("size", [10, 25, 100])
 def test_post_list_query_count_is_constant_in_page_size(client, size):
-    tag = TagFactory(slug="go")
-    for _ in range(100):
-        PostFactory(tags=[tag])
+    call_command(
+        "generate_synthetic", posts=100, users=5, votes=100, tags=3, channels=2, quiet=True
+    )
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(f"/api/v1/posts/?page_size={size}")
     assert len(response.json()["results"]) == size

@@ -29,3 +29,18 @@ def test_cursor_from_another_ordering_is_refused():
 def test_malformed_cursors_raise_invalid_cursor(cursor):
     with pytest.raises(InvalidCursor):
         decode_cursor(HOT, cursor)
+
+
+@pytest.mark.django_db
+def test_ascending_orderings_page_forward_without_repeats(client):
+    from tests.factories import TagFactory
+
+    for slug in ("delta", "alpha", "echo", "bravo", "charlie"):
+        TagFactory(slug=slug)
+    seen = []
+    url = "/api/v1/tags/?page_size=2"
+    while url:
+        body = client.get(url).json()
+        seen += [tag["slug"] for tag in body["results"]]
+        url = body["next"]
+    assert seen == ["alpha", "bravo", "charlie", "delta", "echo"]

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from posts.models import HiddenPost, SavedPost
 from posts.services import vote_cast
 from tests.factories import (
     ChannelFactory,
@@ -35,6 +36,9 @@ def world():
     ]
     for post in posts[:30]:
         vote_cast(user=voter, post=post)
+    # The voter hid a few posts: the feeds leave them out in the same query.
+    HiddenPost.objects.bulk_create(HiddenPost(user=voter, post=post) for post in posts[110:])
+    SavedPost.objects.bulk_create(SavedPost(user=voter, post=post) for post in posts[:110])
     return {"tag": tag, "channel": channel, "author": author, "voter": voter, "post": posts[0]}
 
 
@@ -73,13 +77,41 @@ def test_anonymous_feed_pages_have_constant_query_counts(client, world):
 
 def test_logged_in_feed_pages_have_constant_query_counts(client, world):
     client.force_login(world["voter"])
-    for url in page_urls(world):
-        counts = {
-            size: count_queries(client, f"{url}{'&' if '?' in url else '?'}per_page={size}")[0]
-            for size in PAGE_SIZES
-        }
+    for url in [*page_urls(world), "/saved/"]:
+        counts = {}
+        for size in PAGE_SIZES:
+            queries, shown = count_queries(
+                client, f"{url}{'&' if '?' in url else '?'}per_page={size}"
+            )
+            assert shown == size, url  # 110 visible posts: every page is full
+            counts[size] = queries
         assert len(set(counts.values())) == 1, (url, counts)
         assert counts[10] <= ANONYMOUS_MAX + 2, (url, counts)
+
+
+def test_hidden_list_has_a_constant_query_count(client, world):
+    client.force_login(world["voter"])
+    HiddenPost.objects.bulk_create(
+        HiddenPost(user=world["voter"], post=post)
+        for post in world["author"].posts.order_by("id")[:100]
+    )
+    counts = {size: count_queries(client, f"/hidden/?per_page={size}") for size in PAGE_SIZES}
+    assert {shown for _, shown in counts.values()} == set(PAGE_SIZES)
+    assert len({queries for queries, _ in counts.values()}) == 1, counts
+    assert counts[10][0] <= ANONYMOUS_MAX
+
+
+def test_hidden_posts_leave_the_viewers_feeds(client, world):
+    client.force_login(world["voter"])
+    hidden = set(HiddenPost.objects.values_list("post_id", flat=True))
+    for url in page_urls(world):
+        shown = {
+            post.pk
+            for post in client.get(f"{url}{'&' if '?' in url else '?'}per_page=100")
+            .context["page"]
+            .items
+        }
+        assert not shown & hidden, url
 
 
 def test_second_page_costs_the_same_as_the_first(client, world):
@@ -103,3 +135,63 @@ def test_post_page_query_count_does_not_grow_with_key_facts_and_timeline(client)
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
     assert counts[0] <= ANONYMOUS_MAX
+
+
+SEARCH_URLS = ["/search?q=post", "/search?q=post&order=newest", "/search?q=post tag:go"]
+
+
+def test_search_pages_have_constant_query_counts(client, world):
+    for logged_in in (False, True):
+        if logged_in:
+            client.force_login(world["voter"])
+        for url in SEARCH_URLS:
+            counts = {}
+            for size in PAGE_SIZES:
+                queries, shown = count_queries(client, f"{url}&per_page={size}")
+                assert shown == size, url
+                counts[size] = queries
+            assert len(set(counts.values())) == 1, (url, counts)
+            assert counts[10] <= (ANONYMOUS_MAX + 2 if logged_in else ANONYMOUS_MAX), (url, counts)
+
+
+def test_my_feed_has_a_constant_query_count(client, world):
+    from posts.services import follow_add
+
+    voter = world["voter"]
+    follow_add(user=voter, target=world["tag"])
+    follow_add(user=voter, target=world["channel"])
+    follow_add(user=voter, target=world["author"])
+    client.force_login(voter)
+    for url in ("/my/", "/my/?order=newest"):
+        counts = {}
+        for size in PAGE_SIZES:
+            queries, shown = count_queries(
+                client, f"{url}{'&' if '?' in url else '?'}per_page={size}"
+            )
+            assert shown == size, url  # 110 visible posts, each matching three follows once
+            counts[size] = queries
+        assert len(set(counts.values())) == 1, (url, counts)
+        assert counts[10] <= ANONYMOUS_MAX, (url, counts)
+
+
+def test_api_search_and_my_feed_have_constant_query_counts(client, world):
+    from posts.services import follow_add
+
+    voter = world["voter"]
+    follow_add(user=voter, target=world["tag"])
+    client.force_login(voter)
+    for url in (
+        "/api/v1/search/?q=post",
+        "/api/v1/posts/?search=post",
+        "/api/v1/posts/?search=post&order=newest",
+        "/api/v1/me/feed/",
+        "/api/v1/me/feed/?order=newest",
+    ):
+        counts = {}
+        for size in PAGE_SIZES:
+            with CaptureQueriesContext(connection) as ctx:
+                response = client.get(f"{url}{'&' if '?' in url else '?'}page_size={size}")
+            assert len(response.json()["results"]) == size, url
+            counts[size] = len(ctx.captured_queries)
+        assert len(set(counts.values())) == 1, (url, counts)
+        assert counts[10] <= ANONYMOUS_MAX, (url, counts)

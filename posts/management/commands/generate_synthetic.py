@@ -19,7 +19,7 @@ from tqdm import tqdm
 from accounts.models import User
 from posts.models import Channel, Post, Tag, Vote
 from posts.ranking import hotness
-from posts.services import short_id_generate
+from posts.services import post_search_reindex, short_id_generate
 
 WORDS = [
     "kubernetes",
@@ -164,6 +164,11 @@ class Command(BaseCommand):
                         for user_id in rng.sample(user_ids, score)
                     ]
                     Vote.objects.bulk_create(votes, batch_size=batch)
+                    # Bulk inserts bypass post_create: write the search documents here.
+                    post_search_reindex(
+                        queryset=Post.objects.filter(pk__in=[post.pk for post in posts]),
+                        batch_size=batch,
+                    )
                 made += size
                 bar.update(size)
         self.stdout.write(self.style.SUCCESS(f"Created {total} posts."))

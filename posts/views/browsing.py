@@ -1,5 +1,5 @@
-"""HTML pages: the feeds, tag and channel pages, and the post page. Each view parses the request,
-calls one selector and renders."""
+"""Reading pages: the feeds, tag and channel pages, and the post page. Each view parses the
+request, calls one selector and renders."""
 
 from __future__ import annotations
 
@@ -92,18 +92,19 @@ def top(request: HttpRequest, period: str = "week") -> HttpResponse:
 
 
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    tag = selectors.tag_get(slug=slug)
+    tag = selectors.tag_get_for_page(slug=slug, viewer=request.user)
+    order = "newest" if request.GET.get("order") == "newest" else "hot"
+    context = {
+        "tag": tag,
+        "heading": f"#{tag.slug}",
+        "feed_rss": reverse("posts:feed_tag_rss", kwargs={"slug": tag.slug}),
+        "feed_atom": reverse("posts:feed_tag_atom", kwargs={"slug": tag.slug}),
+    }
+    if getattr(tag, "viewer_hid", False):
+        # The reader hid this tag: say so, with the way back, rather than an empty list.
+        return render(request, "posts/tag_detail.html", {**context, "order": order, "page": None})
     return render_feed(
-        request,
-        template="posts/tag_detail.html",
-        order="newest" if request.GET.get("order") == "newest" else "hot",
-        tag=tag,
-        context={
-            "tag": tag,
-            "heading": f"#{tag.slug}",
-            "feed_rss": reverse("posts:feed_tag_rss", kwargs={"slug": tag.slug}),
-            "feed_atom": reverse("posts:feed_tag_atom", kwargs={"slug": tag.slug}),
-        },
+        request, template="posts/tag_detail.html", order=order, tag=tag, context=context
     )
 
 
@@ -112,7 +113,7 @@ def tag_list(request: HttpRequest) -> HttpResponse:
 
 
 def channel_detail(request: HttpRequest, handle: str) -> HttpResponse:
-    channel = selectors.channel_get(handle=handle)
+    channel = selectors.channel_get_for_page(handle=handle, viewer=request.user)
     if channel.handle != handle:
         return redirect(channel, permanent=True)
     return render_feed(
@@ -141,4 +142,8 @@ def post_detail(request: HttpRequest, short_id: str, slug: str | None = None) ->
     post = selectors.post_get_for_page(short_id=short_id, viewer=request.user)
     if slug != post.slug:
         return redirect(post, permanent=True)
-    return render(request, "posts/detail.html", {"post": post})
+    return render(
+        request,
+        "posts/detail.html",
+        {"post": post, "previously_posted": selectors.post_earlier_submission(post=post)},
+    )

@@ -1,0 +1,471 @@
+"""REST API writes: submit, edit and delete posts; vote, save and hide. Each view validates the
+JSON body, then calls the same service as the HTML form, and turns the service's refusal
+(`PostRejected`) into the API's error body with the right status code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api_auth import Authenticated
+from faun.api import (
+    PAGE_PARAMETERS,
+    check_query_params,
+    page_size_param,
+    paginated,
+    paginated_response,
+)
+from posts import selectors, services
+from posts.api import PostDetailSerializer, PostDetailView, PostListView, PostSerializer
+from posts.models import (
+    BODY_MAX_LENGTH,
+    KEY_FACTS_MAX,
+    TAGS_MAX,
+    TIMELINE_EVENTS_MAX,
+    TITLE_MAX_LENGTH,
+    TLDR_BULLET_MAX_LENGTH,
+    TLDR_MAX_BULLETS,
+    Channel,
+    Follow,
+    Post,
+    Tag,
+)
+from posts.services import NON_FIELD, FollowNotAllowed, PostActionNotAllowed, PostRejected
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not know, so a typo is an error rather than silently ignored."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class TextField(serializers.CharField):
+    """A string field that refuses numbers and booleans instead of turning them into text."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class KeyFactInputSerializer(StrictSerializer):
+    value = TextField(max_length=40)
+    description = TextField(max_length=200)
+
+
+class TimelineInputSerializer(StrictSerializer):
+    date = serializers.DateField(required=False, allow_null=True, default=None)
+    when = TextField(max_length=60, required=False, allow_blank=True, default="")
+    description = TextField(max_length=300)
+
+
+class PostWriteSerializer(StrictSerializer):
+    """A post to submit or the fields to change. `url` empty makes a text post (body required)."""
+
+    url = TextField(max_length=2000, required=False, allow_blank=True, default="")
+    title = TextField(max_length=TITLE_MAX_LENGTH)
+    tags = serializers.ListField(child=TextField(max_length=40), min_length=1, max_length=TAGS_MAX)
+    channel = TextField(
+        max_length=30, required=False, allow_null=True, default=None, help_text="Channel handle."
+    )
+    tldr = serializers.ListField(
+        child=TextField(max_length=TLDR_BULLET_MAX_LENGTH),
+        required=False,
+        default=list,
+        max_length=TLDR_MAX_BULLETS,
+    )
+    body = TextField(
+        max_length=BODY_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
+        trim_whitespace=False,
+        help_text="Markdown.",
+    )
+    key_facts = KeyFactInputSerializer(
+        many=True, required=False, default=list, max_length=KEY_FACTS_MAX
+    )
+    timeline = TimelineInputSerializer(
+        many=True, required=False, default=list, max_length=TIMELINE_EVENTS_MAX
+    )
+
+    def validate_tags(self, slugs: list[str]) -> list[Tag]:
+        found = {tag.slug: tag for tag in Tag.objects.filter(slug__in=slugs)}
+        unknown = [slug for slug in slugs if slug not in found]
+        if unknown:
+            raise serializers.ValidationError(f"Unknown tags: {', '.join(unknown)}.")
+        return list(dict.fromkeys(found[slug] for slug in slugs))
+
+    def validate_channel(self, handle: str | None) -> Channel | None:
+        if not handle:
+            return None
+        channel = Channel.objects.filter(handle=handle.lower()).first()
+        if channel is None:
+            raise serializers.ValidationError("Unknown channel.")
+        return channel
+
+
+def service_arguments(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "url": data["url"],
+        "title": data["title"],
+        "tags": data["tags"],
+        "channel": data["channel"],
+        "tldr": data["tldr"],
+        "body": data["body"],
+        "key_facts": [services.KeyFactData(**fact) for fact in data["key_facts"]],
+        "timeline": [services.TimelineEventData(**event) for event in data["timeline"]],
+    }
+
+
+def current_values(post: Post) -> dict[str, Any]:
+    """A post's editable fields in the write serializer's input shape (for PATCH merges)."""
+    return {
+        "url": post.url,
+        "title": post.title,
+        "tags": [tag.slug for tag in post.tags.all()],
+        "channel": post.channel.handle if post.channel_id else None,
+        "tldr": list(post.tldr),
+        "body": post.body,
+        "key_facts": [
+            {"value": f.value, "description": f.description} for f in post.key_facts.all()
+        ],
+        "timeline": [
+            {"date": e.date, "when": e.when, "description": e.description}
+            for e in post.timeline_events.all()
+        ],
+    }
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "duplicate"
+    default_detail = "This link was posted recently: see `duplicate_of`."
+
+
+class RateLimited(exceptions.Throttled):
+    default_code = "rate_limited"
+
+
+def rejection_to_api(exc: PostRejected) -> exceptions.APIException:
+    """The API form of a service refusal: 400 fields, 403 unverified, 409 duplicate, 429 limits."""
+    fields = {
+        ("non_field_errors" if key == NON_FIELD else key): value
+        for key, value in exc.errors.items()
+    }
+    if exc.code == "unverified":
+        return exceptions.PermissionDenied(exc.message)
+    if exc.code == "rate_limited":
+        return RateLimited(wait=exc.retry_after, detail=exc.message)
+    if exc.code == "duplicate":
+        return Conflict(
+            detail={**fields, "duplicate_of": [exc.duplicate_of.get_absolute_url()]}
+            if exc.duplicate_of
+            else fields
+        )
+    return serializers.ValidationError(fields)
+
+
+def detail_response(request: Request, post: Post, *, code: int = status.HTTP_200_OK) -> Response:
+    fresh = selectors.post_get_for_page(short_id=post.short_id, viewer=request.user)
+    response = Response(PostDetailSerializer(fresh, context={"request": request}).data, status=code)
+    if code == status.HTTP_201_CREATED:
+        response["Location"] = request.build_absolute_uri(f"/api/v1/posts/{post.short_id}/")
+    return response
+
+
+SUBMIT_EXAMPLE = OpenApiExample(
+    "A link with tags and key numbers",
+    request_only=True,
+    value={
+        "url": "https://lwn.example/articles/rust-kernel",
+        "title": "Rust is no longer an experiment in the kernel",
+        "tags": ["rust", "linux"],
+        "channel": "devopslinks",
+        "tldr": ["The experiment concluded.", "Distributions ship it."],
+        "body": "Support was merged in **6.1**.",
+        "key_facts": [{"value": "6.1", "description": "Kernel version where support was merged."}],
+        "timeline": [{"date": "2022-12-11", "description": "Rust support merged."}],
+    },
+)
+
+
+class PostCreateView(APIView):
+    """POST on /api/v1/posts/ (the list view answers GET)."""
+
+    @extend_schema(
+        summary="Submit a post",
+        request=PostWriteSerializer,
+        responses={201: PostDetailSerializer, 409: None},
+        examples=[SUBMIT_EXAMPLE],
+        operation_id="posts_create",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = PostWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            post = services.post_submit(
+                author=request.user, **service_arguments(serializer.validated_data)
+            )
+        except PostRejected as exc:
+            raise rejection_to_api(exc) from exc
+        return detail_response(request, post, code=status.HTTP_201_CREATED)
+
+
+class PostEditView(APIView):
+    """PATCH and DELETE on /api/v1/posts/<id>/ (the detail view answers GET)."""
+
+    @extend_schema(
+        summary="Edit your post (within the edit window)",
+        request=PostWriteSerializer(partial=True),
+        responses={200: PostDetailSerializer, 409: None},
+        operation_id="posts_partial_update",
+    )
+    def patch(self, request: Request, short_id: str) -> Response:
+        post = selectors.post_get_for_edit(user=request.user, short_id=short_id, action="edit")
+        if not isinstance(request.data, dict):
+            raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
+        merged = {**current_values(post), **request.data}
+        serializer = PostWriteSerializer(data=merged)
+        serializer.is_valid(raise_exception=True)
+        try:
+            post = services.post_update(
+                post=post, editor=request.user, **service_arguments(serializer.validated_data)
+            )
+        except PostRejected as exc:
+            raise rejection_to_api(exc) from exc
+        return detail_response(request, post)
+
+    @extend_schema(summary="Delete your post", responses={204: None}, operation_id="posts_destroy")
+    def delete(self, request: Request, short_id: str) -> Response:
+        post = selectors.post_get_for_edit(user=request.user, short_id=short_id, action="delete")
+        services.post_delete(post=post, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+VOTE_STATE = inline_serializer(
+    name="VoteState",
+    fields={"voted": serializers.BooleanField(), "score": serializers.IntegerField()},
+)
+FLAG_STATE = inline_serializer(name="FlagState", fields={"active": serializers.BooleanField()})
+
+
+def _post_action(request: Request, short_id: str, action: Any, **kwargs: Any) -> Post:
+    post = selectors.post_get_published(short_id=short_id)
+    try:
+        action(user=request.user, post=post, **kwargs)
+    except PostActionNotAllowed as exc:
+        raise exceptions.PermissionDenied(str(exc)) from exc
+    return post
+
+
+class PostVoteView(APIView):
+    @extend_schema(
+        summary="Upvote a post", request=None, responses=VOTE_STATE, operation_id="posts_vote"
+    )
+    def post(self, request: Request, short_id: str) -> Response:
+        post = _post_action(request, short_id, services.vote_cast)
+        post.refresh_from_db(fields=["score"])
+        return Response({"voted": True, "score": post.score})
+
+    @extend_schema(summary="Withdraw your vote", responses={200: VOTE_STATE}, operation_id="posts_unvote")
+    def delete(self, request: Request, short_id: str) -> Response:
+        post = _post_action(request, short_id, services.vote_remove)
+        post.refresh_from_db(fields=["score"])
+        return Response({"voted": False, "score": post.score})
+
+
+class PostSaveView(APIView):
+    @extend_schema(
+        summary="Save a post for later",
+        request=None,
+        responses=FLAG_STATE,
+        operation_id="posts_save",
+    )
+    def post(self, request: Request, short_id: str) -> Response:
+        _post_action(request, short_id, services.saved_post_add)
+        return Response({"active": True})
+
+    @extend_schema(summary="Unsave a post", responses={200: FLAG_STATE}, operation_id="posts_unsave")
+    def delete(self, request: Request, short_id: str) -> Response:
+        _post_action(request, short_id, services.saved_post_remove)
+        return Response({"active": False})
+
+
+class PostHideView(APIView):
+    @extend_schema(
+        summary="Hide a post from your feeds",
+        request=None,
+        responses=FLAG_STATE,
+        operation_id="posts_hide",
+    )
+    def post(self, request: Request, short_id: str) -> Response:
+        _post_action(request, short_id, services.hidden_post_add)
+        return Response({"active": True})
+
+    @extend_schema(summary="Unhide a post", responses={200: FLAG_STATE}, operation_id="posts_unhide")
+    def delete(self, request: Request, short_id: str) -> Response:
+        _post_action(request, short_id, services.hidden_post_remove)
+        return Response({"active": False})
+
+
+class MyListView(APIView):
+    permission_classes = [Authenticated]
+    selector: Any = None
+
+    def get(self, request: Request) -> Response:
+        check_query_params(request, {"cursor", "page_size"})
+        page = type(self).selector(
+            user=request.user,
+            after=request.query_params.get("cursor") or None,
+            page_size=page_size_param(request),
+        )
+        data = PostSerializer(page.items, many=True, context={"request": request}).data
+        return paginated_response(request, page=page, data=data)
+
+
+class MySavedView(MyListView):
+    selector = staticmethod(selectors.saved_post_list)
+
+    @extend_schema(
+        summary="Your saved posts",
+        parameters=PAGE_PARAMETERS,
+        responses=paginated(PostSerializer),
+        operation_id="me_saved_list",
+    )
+    def get(self, request: Request) -> Response:
+        return super().get(request)
+
+
+class MyHiddenView(MyListView):
+    selector = staticmethod(selectors.hidden_post_list)
+
+    @extend_schema(
+        summary="Your hidden posts",
+        parameters=PAGE_PARAMETERS,
+        responses=paginated(PostSerializer),
+        operation_id="me_hidden_list",
+    )
+    def get(self, request: Request) -> Response:
+        return super().get(request)
+
+
+FOLLOW_STATE = inline_serializer(
+    name="FollowState",
+    fields={"following": serializers.BooleanField(), "follower_count": serializers.IntegerField()},
+)
+
+
+class FollowView(APIView):
+    """POST follows, DELETE unfollows the tag, channel or user named in the URL."""
+
+    noun = ""
+
+    def target(self, key: str) -> Any:
+        raise NotImplementedError
+
+    def _toggle(self, request: Request, key: str, *, add: bool) -> Response:
+        target = self.target(key)
+        try:
+            if add:
+                services.follow_add(user=request.user, target=target)
+            else:
+                services.follow_remove(user=request.user, target=target)
+        except FollowNotAllowed as exc:
+            raise exceptions.PermissionDenied(str(exc)) from exc
+        count = Follow.objects.filter(**services.follows_target_fields(target)).count()
+        return Response({"following": add, "follower_count": count})
+
+
+class TagFollowView(FollowView):
+    def target(self, key: str) -> Tag:
+        return selectors.tag_get(slug=key)
+
+    @extend_schema(
+        summary="Follow a tag", request=None, responses=FOLLOW_STATE, operation_id="tags_follow"
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        return self._toggle(request, slug, add=True)
+
+    @extend_schema(
+        summary="Unfollow a tag", responses={200: FOLLOW_STATE}, operation_id="tags_unfollow"
+    )
+    def delete(self, request: Request, slug: str) -> Response:
+        return self._toggle(request, slug, add=False)
+
+
+class ChannelFollowView(FollowView):
+    def target(self, key: str) -> Channel:
+        return selectors.channel_get(handle=key)
+
+    @extend_schema(
+        summary="Follow a channel",
+        request=None,
+        responses=FOLLOW_STATE,
+        operation_id="channels_follow",
+    )
+    def post(self, request: Request, handle: str) -> Response:
+        return self._toggle(request, handle, add=True)
+
+    @extend_schema(
+        summary="Unfollow a channel",
+        responses={200: FOLLOW_STATE},
+        operation_id="channels_unfollow",
+    )
+    def delete(self, request: Request, handle: str) -> Response:
+        return self._toggle(request, handle, add=False)
+
+
+class UserFollowView(FollowView):
+    def target(self, key: str) -> Any:
+        return selectors.user_get_public(username=key)
+
+    @extend_schema(
+        summary="Follow a user (not yourself)",
+        request=None,
+        responses=FOLLOW_STATE,
+        operation_id="users_follow",
+    )
+    def post(self, request: Request, username: str) -> Response:
+        return self._toggle(request, username, add=True)
+
+    @extend_schema(
+        summary="Unfollow a user", responses={200: FOLLOW_STATE}, operation_id="users_unfollow"
+    )
+    def delete(self, request: Request, username: str) -> Response:
+        return self._toggle(request, username, add=False)
+
+
+class TagHideView(APIView):
+    @extend_schema(
+        summary="Hide a tag: its posts leave every list you read",
+        request=None,
+        responses=FLAG_STATE,
+        operation_id="tags_hide",
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        services.hidden_tag_add(user=request.user, tag=selectors.tag_get(slug=slug))
+        return Response({"active": True})
+
+    @extend_schema(summary="Unhide a tag", responses={200: FLAG_STATE}, operation_id="tags_unhide")
+    def delete(self, request: Request, slug: str) -> Response:
+        services.hidden_tag_remove(user=request.user, tag=selectors.tag_get(slug=slug))
+        return Response({"active": False})
+
+
+class PostCollectionView(PostListView, PostCreateView):
+    """/api/v1/posts/: GET lists, POST submits."""
+
+
+class PostItemView(PostDetailView, PostEditView):
+    """/api/v1/posts/<id>/: GET reads, PATCH edits, DELETE deletes."""

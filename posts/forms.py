@@ -1,0 +1,341 @@
+"""The submit and edit form: PostForm plus two formsets (key numbers, timeline entries).
+
+TL;DR bullets are a textarea, one bullet per line: it works without JavaScript, pastes well from
+notes, and needs no extra rows. Key numbers and timeline entries are Django formsets with blank
+rows to fill; "Add a row" buttons submit the form to get one more row without JavaScript, and
+static/js/faun.js turns them into instant rows. The forms check shape (lengths, URL syntax, known
+tags, the user's channels); `posts.services` checks the rules that need the database, and its
+`PostRejected` errors are shown on the same fields.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.http import QueryDict
+
+from accounts.models import User
+from posts.models import (
+    BODY_MAX_LENGTH,
+    KEY_FACTS_MAX,
+    REMOVED_REASON_MAX_LENGTH,
+    TAGS_MAX,
+    TAGS_MIN,
+    TIMELINE_EVENTS_MAX,
+    TITLE_MAX_LENGTH,
+    TITLE_MIN_LENGTH,
+    TLDR_BULLET_MAX_LENGTH,
+    TLDR_MAX_BULLETS,
+    Channel,
+    KeyFact,
+    Post,
+    Tag,
+    TimelineEvent,
+)
+from posts.services import KeyFactData, PostRejected, TimelineEventData
+from posts.urlnorm import MAX_URL_LENGTH, validate_public_url
+
+ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class PostForm(forms.Form):
+    url = forms.CharField(
+        label="URL",
+        required=False,
+        max_length=MAX_URL_LENGTH,
+        widget=forms.URLInput(attrs={"placeholder": "https://", "autocomplete": "off"}),
+        help_text="Leave empty for a text post.",
+    )
+    title = forms.CharField(
+        min_length=TITLE_MIN_LENGTH,
+        max_length=TITLE_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    tags = forms.ModelMultipleChoiceField(
+        queryset=Tag.objects.order_by("slug"),
+        to_field_name="slug",
+        widget=forms.CheckboxSelectMultiple,
+        help_text=f"Choose {TAGS_MIN} to {TAGS_MAX}.",
+        error_messages={
+            "required": f"Choose {TAGS_MIN} to {TAGS_MAX} tags.",
+            "invalid_choice": "There is no tag “%(value)s”.",
+            "invalid_pk_value": "There is no tag “%(pk)s”.",
+        },
+    )
+    channel = forms.ModelChoiceField(
+        queryset=Channel.objects.none(),
+        to_field_name="handle",
+        required=False,
+        empty_label="Nobody: post as myself",
+        label="On behalf of",
+        error_messages={
+            "invalid_choice": "You can only post on behalf of channels you belong to.",
+        },
+    )
+    tldr = forms.CharField(
+        label="TL;DR",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=(
+            f"One bullet per line, up to {TLDR_MAX_BULLETS} lines of "
+            f"{TLDR_BULLET_MAX_LENGTH} characters."
+        ),
+    )
+    body = forms.CharField(
+        label="Text",
+        required=False,
+        max_length=BODY_MAX_LENGTH,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text="Markdown. Required for a text post; a summary for a link.",
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].queryset = (  # type: ignore[attr-defined]
+            Channel.objects.filter(memberships__user=user).order_by("handle")
+        )
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"].strip()
+        if url:
+            try:
+                validate_public_url(url)
+            except ValueError as exc:
+                raise forms.ValidationError(str(exc), code="invalid_url") from None
+        return url
+
+    def clean_tags(self) -> QuerySet[Tag]:
+        tags = self.cleaned_data["tags"]
+        if not TAGS_MIN <= len(tags) <= TAGS_MAX:
+            raise forms.ValidationError(f"Choose {TAGS_MIN} to {TAGS_MAX} tags.", code="tag_count")
+        return tags
+
+    def clean_tldr(self) -> list[str]:
+        bullets = [line.strip() for line in self.cleaned_data["tldr"].splitlines() if line.strip()]
+        errors = []
+        if len(bullets) > TLDR_MAX_BULLETS:
+            errors.append(f"Write at most {TLDR_MAX_BULLETS} bullets (one per line).")
+        if any(len(line) > TLDR_BULLET_MAX_LENGTH for line in bullets):
+            errors.append(f"Keep each bullet to {TLDR_BULLET_MAX_LENGTH} characters.")
+        if errors:
+            raise forms.ValidationError(errors)
+        return bullets
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        no_content = not cleaned.get("url") and not (cleaned.get("body") or "").strip()
+        if no_content and "url" not in self.errors and "body" not in self.errors:
+            self.add_error("body", "Add a link, or write the text of your post here.")
+        return cleaned
+
+
+class _RowForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class KeyFactForm(_RowForm):
+    value = forms.CharField(
+        required=False,
+        max_length=KeyFact._meta.get_field("value").max_length,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. 40%"}),
+    )
+    description = forms.CharField(
+        required=False,
+        max_length=KeyFact._meta.get_field("description").max_length,
+        widget=forms.TextInput(attrs={"placeholder": "what the number measures"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        value, description = cleaned.get("value"), cleaned.get("description")
+        if value and not description and "description" not in self.errors:
+            self.add_error("description", "Say what the number measures.")
+        if description and not value and "value" not in self.errors:
+            self.add_error("value", "Enter the number.")
+        return cleaned
+
+
+class TimelineEventForm(_RowForm):
+    when = forms.CharField(
+        required=False,
+        max_length=TimelineEvent._meta.get_field("when").max_length,
+        widget=forms.TextInput(attrs={"placeholder": "2025-03-01 or Q1 2027"}),
+    )
+    description = forms.CharField(
+        required=False,
+        max_length=TimelineEvent._meta.get_field("description").max_length,
+        widget=forms.TextInput(attrs={"placeholder": "what happened"}),
+    )
+
+    def clean_when(self) -> str | date:
+        when = self.cleaned_data["when"].strip()
+        if ISO_DATE_RE.match(when):
+            try:
+                return date.fromisoformat(when)
+            except ValueError:
+                raise forms.ValidationError("That date does not exist.") from None
+        return when
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        when, description = cleaned.get("when"), cleaned.get("description")
+        if when and not description and "description" not in self.errors:
+            self.add_error("description", "Say what happened.")
+        if description and not when and "when" not in self.errors:
+            self.add_error("when", "Enter a date or a period.")
+        return cleaned
+
+
+class _RowFormSet(forms.BaseFormSet):
+    default_error_messages = {"too_many_forms": "Add at most %(num)d rows."}
+
+
+KeyFactFormSet = forms.formset_factory(
+    KeyFactForm,
+    formset=_RowFormSet,
+    extra=3,
+    max_num=KEY_FACTS_MAX,
+    absolute_max=KEY_FACTS_MAX,
+)
+TimelineEventFormSet = forms.formset_factory(
+    TimelineEventForm,
+    formset=_RowFormSet,
+    extra=3,
+    max_num=TIMELINE_EVENTS_MAX,
+    absolute_max=TIMELINE_EVENTS_MAX,
+)
+
+KEY_FACTS_PREFIX = "key_facts"
+TIMELINE_PREFIX = "timeline"
+# The name="action" values of the form's submit buttons ("Add a row" ones map to a formset).
+ADD_ROW_ACTIONS = {"add_key_fact": KEY_FACTS_PREFIX, "add_timeline_event": TIMELINE_PREFIX}
+
+
+class PostEditor:
+    """PostForm and its two formsets, bound together and turned into service arguments."""
+
+    def __init__(
+        self,
+        *,
+        user: User,
+        data: QueryDict | None = None,
+        post: Post | None = None,
+        initial: dict[str, Any] | None = None,
+        facts_initial: list[dict[str, Any]] | None = None,
+        events_initial: list[dict[str, Any]] | None = None,
+    ) -> None:
+        if post is not None and data is None:
+            initial = {
+                "url": post.url,
+                "title": post.title,
+                "tags": list(post.tags.all()),
+                "channel": post.channel,
+                "tldr": "\n".join(post.tldr),
+                "body": post.body,
+            }
+            facts_initial = [
+                {"value": fact.value, "description": fact.description}
+                for fact in post.key_facts.all()
+            ]
+            events_initial = [
+                {
+                    "when": event.date.isoformat() if event.date else event.when,
+                    "description": event.description,
+                }
+                for event in post.timeline_events.all()
+            ]
+        self.form = PostForm(data, user=user, initial=initial)
+        self.key_facts = KeyFactFormSet(data, prefix=KEY_FACTS_PREFIX, initial=facts_initial)
+        self.timeline = TimelineEventFormSet(data, prefix=TIMELINE_PREFIX, initial=events_initial)
+        self.rejection: PostRejected | None = None
+        self.extra_errors: dict[str, list[str]] = {}
+
+    @classmethod
+    def with_added_row(cls, *, user: User, data: QueryDict, prefix: str) -> PostEditor:
+        """The no-JavaScript "Add a row": what was typed, unbound (so no errors show yet), with
+        one more blank row in the `prefix` formset."""
+        typed = cls(user=user, data=data)
+        initial = {name: typed.form[name].value() for name in typed.form.fields}
+        rows = {
+            KEY_FACTS_PREFIX: [_typed_row(form) for form in typed.key_facts.forms],
+            TIMELINE_PREFIX: [_typed_row(form) for form in typed.timeline.forms],
+        }
+        limit = KEY_FACTS_MAX if prefix == KEY_FACTS_PREFIX else TIMELINE_EVENTS_MAX
+        if prefix in rows and len(rows[prefix]) < limit:
+            rows[prefix].append({})
+        editor = cls(
+            user=user,
+            initial=initial,
+            facts_initial=rows[KEY_FACTS_PREFIX],
+            events_initial=rows[TIMELINE_PREFIX],
+        )
+        # The typed rows already include the blank ones; no extra rows on top.
+        editor.key_facts.extra = editor.timeline.extra = 0
+        return editor
+
+    def is_valid(self) -> bool:
+        # Every part is validated, so the page shows all the errors at once.
+        results = [self.form.is_valid(), self.key_facts.is_valid(), self.timeline.is_valid()]
+        return all(results)
+
+    def service_kwargs(self) -> dict[str, Any]:
+        """Arguments for post_submit / post_update / post_draft_build. Call after is_valid()."""
+        data = self.form.cleaned_data
+        key_facts = [
+            KeyFactData(value=row["value"], description=row["description"])
+            for row in self.key_facts.cleaned_data
+            if row.get("value") or row.get("description")
+        ]
+        timeline = []
+        for row in self.timeline.cleaned_data:
+            when = row.get("when")
+            if not when and not row.get("description"):
+                continue
+            timeline.append(
+                TimelineEventData(
+                    description=row["description"],
+                    date=when if isinstance(when, date) else None,
+                    when=when if isinstance(when, str) else "",
+                )
+            )
+        return {
+            "url": data["url"],
+            "title": data["title"],
+            "tags": list(data["tags"]),
+            "channel": data.get("channel"),
+            "tldr": data["tldr"],
+            "body": data["body"],
+            "key_facts": key_facts,
+            "timeline": timeline,
+        }
+
+    def reject(self, exc: PostRejected) -> None:
+        """Show a service's refusal on the fields it names."""
+        self.rejection = exc
+        for field, messages in exc.errors.items():
+            if field in self.form.fields:
+                self.form.add_error(field, messages)
+            elif field in (KEY_FACTS_PREFIX, TIMELINE_PREFIX):
+                self.extra_errors[field] = messages
+            else:
+                self.form.add_error(None, messages)
+
+
+def _typed_row(form: forms.Form) -> dict[str, Any]:
+    return {name: form[name].value() or "" for name in form.fields}
+
+
+class PostRemoveForm(_RowForm):
+    reason = forms.CharField(
+        max_length=REMOVED_REASON_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        help_text="Shown on the post's page.",
+    )

@@ -1,0 +1,203 @@
+"""The rules a submitted or edited post must pass, each refusing with `PostRejected`.
+
+Shared by `post_submit` and `post_update` (posts/services/submission.py), so the HTML form and the
+REST API refuse the same things with the same messages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, Max
+from django.utils.timesince import timesince
+
+from accounts.models import User
+from posts import selectors
+from posts.models import (
+    BODY_MAX_LENGTH,
+    KEY_FACTS_MAX,
+    TAGS_MAX,
+    TAGS_MIN,
+    TIMELINE_EVENTS_MAX,
+    TITLE_MAX_LENGTH,
+    TITLE_MIN_LENGTH,
+    TLDR_BULLET_MAX_LENGTH,
+    TLDR_MAX_BULLETS,
+    Channel,
+    ChannelMembership,
+    KeyFact,
+    Post,
+    Tag,
+    TimelineEvent,
+)
+from posts.services.core import KeyFactData, TimelineEventData
+from posts.services.errors import NON_FIELD, PostRejected
+from posts.urlnorm import normalize_url, validate_public_url
+
+_KEY_FACT_VALUE_MAX = KeyFact._meta.get_field("value").max_length or 40
+_KEY_FACT_DESCRIPTION_MAX = KeyFact._meta.get_field("description").max_length or 200
+_TIMELINE_WHEN_MAX = TimelineEvent._meta.get_field("when").max_length or 60
+_TIMELINE_DESCRIPTION_MAX = TimelineEvent._meta.get_field("description").max_length or 300
+
+
+def check_author(author: User) -> None:
+    if not author.is_active or not author.is_verified:
+        raise PostRejected(
+            {NON_FIELD: ["Verify your email address before posting: follow the link we emailed."]},
+            code="unverified",
+        )
+
+
+def check_rate_limits(*, author: User, now: datetime) -> None:
+    """Refuse when the author is over a limit. Counts rows, so it holds across processes; the
+    caller has locked the author's row, so two submissions of one author cannot both pass."""
+    day = timedelta(days=1)
+    recent = Post.objects.filter(author=author, created_at__gte=now - day).aggregate(
+        count=Count("id"), latest=Max("created_at")
+    )
+    count, latest = recent["count"], recent["latest"]
+    limit = settings.POST_DAILY_LIMIT
+    if count >= limit:
+        # The user may post again when enough of the day's posts have left the window.
+        times = list(
+            Post.objects.filter(author=author, created_at__gte=now - day)
+            .order_by("created_at")
+            .values_list("created_at", flat=True)[: count - limit + 1]
+        )
+        wait = (times[-1] + day - now).total_seconds()
+        raise PostRejected(
+            {
+                NON_FIELD: [
+                    f"You have reached the limit of {limit} posts a day. "
+                    f"You can post again in {selectors.duration_text(wait)}."
+                ]
+            },
+            code="rate_limited",
+            retry_after=math.ceil(wait),
+        )
+    new_account = author.date_joined > now - timedelta(days=settings.POST_NEW_ACCOUNT_DAYS)
+    interval = timedelta(seconds=settings.POST_NEW_ACCOUNT_INTERVAL_SECONDS)
+    if new_account and latest is not None and latest > now - interval:
+        wait = (latest + interval - now).total_seconds()
+        every = selectors.duration_text(interval.total_seconds())
+        raise PostRejected(
+            {
+                NON_FIELD: [
+                    f"New accounts can post once every {every} "
+                    f"during their first {settings.POST_NEW_ACCOUNT_DAYS} days. "
+                    f"You can post again in {selectors.duration_text(wait)}."
+                ]
+            },
+            code="rate_limited",
+            retry_after=math.ceil(wait),
+        )
+
+
+def validate_content(
+    *,
+    author: User,
+    url: str,
+    title: str,
+    tags: Sequence[Tag],
+    channel: Channel | None,
+    tldr: Sequence[str],
+    body: str,
+    key_facts: Sequence[KeyFactData],
+    timeline: Sequence[TimelineEventData],
+) -> None:
+    """Raise PostRejected with every broken content rule, by field."""
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    title = title.strip()
+    if not title:
+        add("title", "Enter a title.")
+    elif not TITLE_MIN_LENGTH <= len(title) <= TITLE_MAX_LENGTH:
+        add("title", f"Use {TITLE_MIN_LENGTH} to {TITLE_MAX_LENGTH} characters for the title.")
+    if url:
+        try:
+            validate_public_url(url)
+        except ValueError as exc:
+            add("url", str(exc))
+    elif not body.strip():
+        add("body", "Add a link, or write the text of your post here.")
+    if len(body) > BODY_MAX_LENGTH:
+        add("body", f"The text is too long (at most {BODY_MAX_LENGTH} characters).")
+    if len({tag.pk for tag in tags}) != len(tags):
+        add("tags", "Each tag can be chosen once.")
+    if not TAGS_MIN <= len(tags) <= TAGS_MAX:
+        add("tags", f"Choose {TAGS_MIN} to {TAGS_MAX} tags.")
+    if channel is not None and not (
+        ChannelMembership.objects.filter(channel=channel, user=author).exists()
+    ):
+        add("channel", f"You are not a member of @{channel.handle}.")
+    bullets = [line.strip() for line in tldr if line.strip()]
+    if len(bullets) > TLDR_MAX_BULLETS:
+        add("tldr", f"Write at most {TLDR_MAX_BULLETS} TL;DR bullets.")
+    if any(len(line) > TLDR_BULLET_MAX_LENGTH for line in bullets):
+        add("tldr", f"Keep each TL;DR bullet to {TLDR_BULLET_MAX_LENGTH} characters.")
+    if len(key_facts) > KEY_FACTS_MAX:
+        add("key_facts", f"Add at most {KEY_FACTS_MAX} key numbers.")
+    for fact in key_facts:
+        if not fact.value.strip() or not fact.description.strip():
+            add("key_facts", "Each key number needs a value and a description.")
+        elif (
+            len(fact.value) > _KEY_FACT_VALUE_MAX
+            or len(fact.description) > _KEY_FACT_DESCRIPTION_MAX
+        ):
+            add(
+                "key_facts",
+                f"Keep key number values to {_KEY_FACT_VALUE_MAX} characters and descriptions "
+                f"to {_KEY_FACT_DESCRIPTION_MAX}.",
+            )
+    if len(timeline) > TIMELINE_EVENTS_MAX:
+        add("timeline", f"Add at most {TIMELINE_EVENTS_MAX} timeline entries.")
+    for event in timeline:
+        if not event.description.strip() or (event.date is None and not event.when.strip()):
+            add("timeline", "Each timeline entry needs a date (or period) and a description.")
+        elif (
+            len(event.when) > _TIMELINE_WHEN_MAX
+            or len(event.description) > _TIMELINE_DESCRIPTION_MAX
+        ):
+            add(
+                "timeline",
+                f"Keep timeline dates to {_TIMELINE_WHEN_MAX} characters and descriptions to "
+                f"{_TIMELINE_DESCRIPTION_MAX}.",
+            )
+    if errors:
+        raise PostRejected({field: list(dict.fromkeys(msgs)) for field, msgs in errors.items()})
+
+
+def _lock_url(normalized_url: str) -> None:
+    """Serialize submissions of one link on PostgreSQL with a transaction-scoped advisory lock,
+    so two users posting it at once cannot both pass the duplicate check. The embedded SQLite
+    default, meant for one developer, goes without."""
+    digest = hashlib.blake2b(normalized_url.encode(), digest_size=8).digest()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)]
+        )
+
+
+def check_duplicate(*, url: str, exclude: Post | None = None) -> None:
+    if connection.vendor == "postgresql":
+        _lock_url(normalize_url(url))
+    check = selectors.url_duplicate_check(
+        url=url, exclude_short_id=exclude.short_id if exclude is not None else None
+    )
+    existing = check.existing
+    if check.blocks and existing is not None and existing.published_at is not None:
+        # timesince joins with non-breaking spaces; messages also go out as JSON, plain spaces.
+        when = timesince(existing.published_at).replace("\xa0", " ")
+        raise PostRejected(
+            {"url": [f"This link was already posted {when} ago: “{existing.title}”."]},
+            code="duplicate",
+            duplicate_of=existing,
+        )

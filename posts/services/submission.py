@@ -1,0 +1,226 @@
+"""Submitting, editing, deleting and removing posts.
+
+The rules a post must pass live in posts/services/rules.py; every refusal is a `PostRejected`
+(or PermissionDenied for someone else's post), which the HTML form and the REST API both turn
+into field errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from posts import selectors
+from posts.models import REMOVED_REASON_MAX_LENGTH, Channel, Post, Tag
+from posts.services.core import (
+    KeyFactData,
+    TimelineEventData,
+    post_children_replace,
+    post_create,
+    post_derive_fields,
+)
+from posts.services.errors import PostRejected
+from posts.services.previews import post_preview_enqueue
+from posts.services.rules import (
+    check_author,
+    check_duplicate,
+    check_rate_limits,
+    validate_content,
+)
+from posts.services.search import post_search_index
+
+
+@transaction.atomic
+def post_submit(
+    *,
+    author: User,
+    url: str,
+    title: str,
+    tags: Sequence[Tag],
+    channel: Channel | None,
+    tldr: Sequence[str],
+    body: str,
+    key_facts: Sequence[KeyFactData],
+    timeline: Sequence[TimelineEventData],
+) -> Post:
+    """Publish a user's link (or text post when `url` is empty) and queue its link preview.
+
+    Refuses with `PostRejected`, saving nothing, when: the author's email is not verified; the
+    author is over a rate limit (a new account's one post per interval, everyone's daily cap);
+    any content rule is broken (title length, a valid http(s) URL or a body, 1-5 tags, the
+    author belongs to `channel`, TL;DR/key number/timeline limits); the same link, normalized,
+    was published within POST_DUPLICATE_WINDOW_DAYS. An older post of the link does not block.
+    """
+    url = url.strip()
+    check_author(author)
+    # Lock the author's row: their concurrent submissions queue up behind the rate-limit count.
+    User.objects.select_for_update().filter(pk=author.pk).first()
+    check_rate_limits(author=author, now=timezone.now())
+    validate_content(
+        author=author,
+        url=url,
+        title=title,
+        tags=tags,
+        channel=channel,
+        tldr=tldr,
+        body=body,
+        key_facts=key_facts,
+        timeline=timeline,
+    )
+    if url:
+        check_duplicate(url=url)
+    post = post_create(
+        author=author,
+        url=url,
+        title=title,
+        tags=tags,
+        channel=channel,
+        tldr=tldr,
+        body=body,
+        key_facts=key_facts,
+        timeline=timeline,
+    )
+    if post.url:
+        post_preview_enqueue(post=post)
+    return post
+
+
+def _check_editable(*, post: Post, editor: User) -> None:
+    if post.is_editable_by(editor):
+        return
+    if not post.is_authored_by(editor):
+        raise PermissionDenied("You can only edit your own posts.")
+    if post.is_removed:
+        raise PermissionDenied("This post was removed and can no longer be edited.")
+    window = selectors.duration_text(settings.POST_EDIT_WINDOW_SECONDS)
+    raise PermissionDenied(f"Posts can be edited for {window} after posting; that time is up.")
+
+
+@transaction.atomic
+def post_update(
+    *,
+    post: Post,
+    editor: User,
+    url: str,
+    title: str,
+    tags: Sequence[Tag],
+    channel: Channel | None,
+    tldr: Sequence[str],
+    body: str,
+    key_facts: Sequence[KeyFactData],
+    timeline: Sequence[TimelineEventData],
+) -> Post:
+    """Replace the content of `editor`'s own post within the edit window.
+
+    Raises PermissionDenied when `editor` is not the author, the post was removed or the window
+    (POST_EDIT_WINDOW_SECONDS after publication) has closed, and `PostRejected` for the same
+    content and duplicate rules as `post_submit` (the post itself does not count as a duplicate).
+    Score, votes and the short id stay; a changed link gets a fresh preview; the search document
+    is rewritten.
+    """
+    url = url.strip()
+    # Re-read under a lock: votes may have changed the score since the caller loaded the post.
+    post = Post.objects.select_for_update().get(pk=post.pk)
+    _check_editable(post=post, editor=editor)
+    validate_content(
+        author=editor,
+        url=url,
+        title=title,
+        tags=tags,
+        channel=channel,
+        tldr=tldr,
+        body=body,
+        key_facts=key_facts,
+        timeline=timeline,
+    )
+    url_changed = url != post.url
+    if url and url_changed:
+        check_duplicate(url=url, exclude=post)
+    post.url = url
+    post.title = title.strip()
+    post.channel = channel
+    post.tldr = [line.strip() for line in tldr if line.strip()]
+    post.body = body
+    update_fields = [
+        "url",
+        "title",
+        "channel",
+        "tldr",
+        "body",
+        "slug",
+        "kind",
+        "normalized_url",
+        "domain",
+        "body_html",
+        "hotness",
+        "updated_at",
+    ]
+    if url_changed:
+        post.preview_title = post.preview_description = post.preview_site_name = ""
+        post.preview_image_url = ""
+        post.preview_fetched_at = None
+        update_fields += [
+            "preview_title",
+            "preview_description",
+            "preview_site_name",
+            "preview_image_url",
+            "preview_fetched_at",
+        ]
+    post_derive_fields(post=post)
+    post.save(update_fields=update_fields)
+    post.tags.set(list(tags))
+    post_children_replace(post=post, key_facts=key_facts, timeline=timeline)
+    post_search_index(post=post)
+    if url_changed and post.url:
+        post_preview_enqueue(post=post)
+    return post
+
+
+@transaction.atomic
+def post_delete(*, post: Post, user: User) -> None:
+    """Delete `user`'s own post: it leaves every feed and its page says the author deleted it.
+
+    The row stays (status removed), so votes, saves and links to it keep working. Raises
+    PermissionDenied for someone else's post or a post already removed.
+    """
+    post = Post.objects.select_for_update().get(pk=post.pk)
+    if not post.is_deletable_by(user):
+        raise PermissionDenied(
+            "This post was already removed."
+            if post.is_removed
+            else "You can only delete your own posts."
+        )
+    post.status = Post.Status.REMOVED
+    post.removed_by = user
+    post.removed_reason = ""
+    post.save(update_fields=["status", "removed_by", "removed_reason", "updated_at"])
+
+
+@transaction.atomic
+def post_remove(*, post: Post, moderator: User, reason: str) -> None:
+    """A staff member removes any post, recording who did it and why (shown on the post page).
+
+    Raises PermissionDenied unless `moderator` is staff and the post is not removed yet, and
+    `PostRejected` (field `reason`) without a reason of 1 to 300 characters.
+    """
+    post = Post.objects.select_for_update().get(pk=post.pk)
+    if not post.is_removable_by(moderator):
+        raise PermissionDenied(
+            "This post was already removed."
+            if post.is_removed and getattr(moderator, "is_staff", False)
+            else "Only moderators can remove posts."
+        )
+    reason = reason.strip()
+    if not reason or len(reason) > REMOVED_REASON_MAX_LENGTH:
+        raise PostRejected(
+            {"reason": [f"Give a reason of 1 to {REMOVED_REASON_MAX_LENGTH} characters."]}
+        )
+    post.status = Post.Status.REMOVED
+    post.removed_by = moderator
+    post.removed_reason = reason
+    post.save(update_fields=["status", "removed_by", "removed_reason", "updated_at"])

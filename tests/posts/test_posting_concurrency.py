@@ -1,0 +1,82 @@
+"""Two submissions at the same moment, on PostgreSQL: the duplicate check and the rate limits
+hold because post_submit locks the link (advisory lock) and the author's row."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from posts import services
+from posts.models import Post
+from tests.factories import TagFactory, UserFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def race(*calls) -> list[object]:
+    """Run each call in its own thread and database connection, released at the same instant."""
+    barrier = threading.Barrier(len(calls))
+    results: list[object] = [None] * len(calls)
+
+    def run(index: int) -> None:
+        barrier.wait()
+        try:
+            results[index] = calls[index]()
+        except Exception as exc:  # the refusal is the result under test
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return results
+
+
+def submitter(author, url, tag):
+    def call():
+        return services.post_submit(
+            author=author,
+            url=url,
+            title="Same story",
+            tags=[tag],
+            channel=None,
+            tldr=[],
+            body="",
+            key_facts=[],
+            timeline=[],
+        )
+
+    return call
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_two_users_posting_the_same_link_at_once_get_one_post(attempt):
+    tag = TagFactory()
+    old = timezone.now() - timedelta(days=30)
+    users = [UserFactory(date_joined=old) for _ in range(4)]
+    results = race(
+        *(
+            submitter(user, f"https://race.example/{attempt}?utm_source={i}", tag)
+            for i, user in enumerate(users)
+        )
+    )
+    posts = [r for r in results if isinstance(r, Post)]
+    refusals = [r for r in results if isinstance(r, services.PostRejected)]
+    assert len(posts) == 1, results
+    assert [r.code for r in refusals] == ["duplicate"] * 3
+    assert Post.objects.count() == 1
+
+
+def test_a_new_account_cannot_slip_two_posts_past_the_interval_at_once():
+    tag = TagFactory()
+    newcomer = UserFactory()
+    results = race(*(submitter(newcomer, f"https://a{i}.example/", tag) for i in range(3)))
+    assert sum(isinstance(r, Post) for r in results) == 1, results
+    assert Post.objects.filter(author=newcomer).count() == 1
