@@ -48,6 +48,15 @@ worker: install
 beat: install
 	$(BIN)/celery -A faun beat --loglevel=INFO --schedule=var/celerybeat-schedule
 
+## Benchmark at full size: 1M posts, 100k users, 5M votes (README "Performance"). Needs PostgreSQL,
+## Redis and wrk; reuses the faun_bench database once generated. Flags: BENCH_ARGS="--duration 5".
+bench: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+## The same harness on 2,000 posts, 2 s per scenario: checks that it runs end to end.
+bench-smoke: install
+	$(BIN)/python bench/run.py --smoke $(BENCH_ARGS)
+
 superuser: install
 	$(BIN)/python manage.py createsuperuser
 

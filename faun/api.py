@@ -3,6 +3,7 @@ throttles and the /api/ URL tree (v1 resources, OpenAPI schema and offline docs)
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.conf import settings as django_settings
@@ -50,16 +51,18 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is None or not isinstance(exc, exceptions.APIException):
         return response
     fields = None
-    if isinstance(exc, exceptions.ValidationError):
-        detail = exc.detail
-        if isinstance(detail, dict):
-            fields = {key: _flatten(value) for key, value in detail.items()}
-            message = "The request has invalid fields."
-        else:
-            message = " ".join(_flatten(detail)) or "Invalid request."
-        code = "invalid"
+    detail = exc.detail
+    if isinstance(detail, dict):
+        fields = {key: _flatten(value) for key, value in detail.items()}
+        message = "The request has invalid fields."
     else:
-        message = str(exc.detail)
+        message = " ".join(_flatten(detail)) or "Invalid request."
+    if isinstance(exc, exceptions.ValidationError):
+        code = "invalid"
+    elif isinstance(detail, dict):
+        code = exc.default_code
+        message = str(exc.default_detail)
+    else:
         codes = exc.get_codes()
         code = codes if isinstance(codes, str) else ERROR_CODES.get(response.status_code, "error")
     response.data = error_body(code=code, message=message, fields=fields)
@@ -117,6 +120,7 @@ PAGE_PARAMETERS = [
 ]
 
 
+@functools.cache
 def paginated(serializer_class: type[serializers.Serializer]) -> serializers.Serializer:
     """The schema of a keyset page of `serializer_class` items, for @extend_schema(responses=)."""
     name = serializer_class.__name__.removesuffix("Serializer")
@@ -133,10 +137,9 @@ def page_size_param(request: Request, *, default: int = 25, maximum: int = 100) 
     raw = request.query_params.get("page_size")
     if raw is None:
         return default
-    try:
-        size = int(raw)
-    except ValueError:
-        raise exceptions.ValidationError({"page_size": ["A whole number is required."]}) from None
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6):
+        raise exceptions.ValidationError({"page_size": ["A whole number is required."]})
+    size = int(raw)
     if not 1 <= size <= maximum:
         raise exceptions.ValidationError({"page_size": [f"Must be between 1 and {maximum}."]})
     return size

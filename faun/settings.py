@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    "faun.middleware.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
@@ -287,6 +288,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Anonymous GET pages are shared from the cache for this long (0 = off; README "Performance").
+ANONYMOUS_CACHE_SECONDS = env_int("ANONYMOUS_CACHE_SECONDS", 0 if DEBUG else 30)
 # Feed pages: how many posts a page shows, and the cap a client may ask for.
 FEED_PAGE_SIZE = env_int("FEED_PAGE_SIZE", 25)
 FEED_MAX_PAGE_SIZE = 100
@@ -345,3 +348,9 @@ OUTBOX_SWEEP_BATCH = 500
 if OUTBOX_STUCK_AFTER_SECONDS <= OUTBOX_SEND_TIME_LIMIT:
     # Freeing a row that a live worker may still be sending would send it twice.
     raise ImproperlyConfigured("OUTBOX_STUCK_AFTER_SECONDS must exceed OUTBOX_SEND_TIME_LIMIT.")
+
+# Benchmark
+# `make bench` turns this on for the gunicorn it starts: it adds /_bench/baseline, a view that
+# does nothing behind the full middleware stack, which every page is compared with (README
+# "Performance"). Off everywhere else.
+BENCHMARK_VIEWS = env_bool("BENCHMARK_VIEWS", default=False)

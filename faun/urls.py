@@ -1,7 +1,8 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from faun import api_urls, views
+from faun import api_urls, bench_views, views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -11,3 +12,6 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("posts.urls")),
 ]
+
+if settings.BENCHMARK_VIEWS:
+    urlpatterns.insert(0, path("_bench/baseline", bench_views.baseline, name="bench_baseline"))

@@ -26,19 +26,33 @@ SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 def test_schemathesis_finds_no_server_errors_or_schema_violations(live_server, settings, tmp_path):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "user": "100000/min", "write": "100000/min"},
+        "DEFAULT_THROTTLE_RATES": {
+            "anon": "100000/min",
+            "user": "100000/min",
+            "write": "100000/min",
+        },
     }
     user = UserFactory(username="fuzzer")
     channel = ChannelFactory(handle="devopslinks")
     ChannelMembershipFactory(channel=channel, user=user)
     tags = [TagFactory(slug="rust"), TagFactory(slug="go")]
-    for index in range(5):
-        PostFactory(tags=tags, channel=channel if index % 2 else None)
+    posts = [PostFactory(tags=tags, channel=channel if index % 2 else None) for index in range(5)]
     token = api_token_create(user=user, name="fuzz", scope="write").secret
     report = tmp_path / "junit.xml"
+    # Point path parameters at rows that exist, so the fuzzer reaches the code behind them.
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(
+        "[parameters]\n"
+        f'"path.short_id" = "{posts[0].short_id}"\n'
+        '"path.slug" = "rust"\n'
+        '"path.handle" = "devopslinks"\n'
+        '"path.username" = "fuzzer"\n'
+    )
     result = subprocess.run(
         [
             str(SCHEMATHESIS),
+            "--config-file",
+            str(config),
             "run",
             f"{live_server.url}/api/schema/?format=json",
             "--url",

@@ -1,0 +1,161 @@
+"""What the load scenarios need from the benchmark database, made idempotently on every run:
+a logged-in reader (a session row and its cookie), a voter with a write-scope API token, and the
+URLs to hit (the hottest post's page, a tag, page N of /newest/ and the posts to vote on).
+
+Runs inside run.py's process, after Django is set up on the benchmark database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.hashers import make_password
+from django.contrib.sessions.backends.db import SessionStore
+from django.db import transaction
+from django.db.models import Count, F
+from django.middleware.csrf import CSRF_ALLOWED_CHARS
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+
+from accounts.models import ApiToken, User
+from accounts.tokens import api_token_create
+from posts import selectors
+from posts.models import Post, SavedPost, Tag, Vote
+from posts.pagination import encode_cursor
+from posts.ranking import hotness
+
+READER = "synth1"  # a synthetic user: ~50 votes scattered over the data set, like a real reader
+VOTER = "benchvoter"  # votes only during the vote scenario; its votes are undone afterwards
+TOKEN_NAME = "bench"  # noqa: S105 - a label, not a secret
+
+
+@dataclass(frozen=True)
+class Targets:
+    session_key: str
+    csrf_token: str
+    token: str
+    post_url: str
+    tag_slug: str
+    median_tag_slug: str
+    channel_handle: str
+    author_username: str
+    page_size: int
+    deep_page: int
+    newest_cursor: str | None
+    vote_ids_file: Path
+    vote_posts: int
+
+    @property
+    def cookie(self) -> str:
+        return f"sessionid={self.session_key}; csrftoken={self.csrf_token}"
+
+
+def _reader() -> User:
+    reader = User.objects.filter(username=READER).first()
+    if reader is None:
+        raise RuntimeError(f"{READER} is missing: is this a bench/datagen.py database?")
+    return reader
+
+
+def _session_for(user: User) -> str:
+    """A logged-in session as django.contrib.auth.login() would store it."""
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.set_expiry(7 * 24 * 3600)
+    session.create()
+    return session.session_key
+
+
+def _voter_token() -> str:
+    voter, _ = User.objects.get_or_create(
+        username=VOTER,
+        defaults={
+            "email": f"{VOTER}@synthetic.faun.localhost",
+            "email_verified_at": timezone.now(),  # the API lets verified users write
+            "password": make_password(None),
+        },
+    )
+    # One active bench token at a time (accounts caps active tokens per user).
+    ApiToken.objects.filter(user=voter, name=TOKEN_NAME, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    return api_token_create(user=voter, name=TOKEN_NAME, scope=ApiToken.Scope.WRITE).secret
+
+
+def _deep_cursor(page: int, page_size: int) -> str | None:
+    """The cursor a reader holds after clicking "More" page - 1 times on /newest/: the keyset
+    value of the last row of page - 1, found by position in (published_at, id) order."""
+    if page <= 1:
+        return None
+    ordering = selectors.ORDERINGS["newest"]
+    last_of_previous = (
+        Post.objects.filter(status=Post.Status.PUBLISHED)
+        .order_by(*ordering.order_by)
+        .only("id", "published_at")[(page - 1) * page_size - 1]
+    )
+    return encode_cursor(ordering, last_of_previous)
+
+
+def prepare(
+    *, work_dir: Path, page_size: int = 25, deep_page: int = 400, vote_posts: int = 20_000
+) -> Targets:
+    """Make the reader's session, the voter's token and the scenario URLs; undo old bench votes."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    votes_undo()
+    reader = _reader()
+    published = Post.objects.filter(status=Post.Status.PUBLISHED)
+    total = published.count()
+    deep_page = max(1, min(deep_page, total // page_size))
+    hot = selectors.feed_list(viewer=None, order="hot", page_size=page_size).items
+    # The reader has saved a few posts on the first page and a hundred older ones.
+    saved = [post.pk for post in hot[:3]]
+    saved += list(published.order_by("-id").values_list("pk", flat=True)[1000:1100])
+    SavedPost.objects.bulk_create(
+        [SavedPost(user=reader, post_id=pk) for pk in saved], ignore_conflicts=True
+    )
+    tags = list(
+        Tag.objects.annotate(n=Count("posts")).order_by("-n", "slug").values_list("slug", "n")
+    )
+    top_post = hot[0]
+    vote_ids = list(published.order_by("-id").values_list("short_id", flat=True)[:vote_posts])
+    vote_ids_file = work_dir / "vote_ids.txt"
+    vote_ids_file.write_text("\n".join(vote_ids) + "\n")
+    with_channel = top_post if top_post.channel else published.filter(channel__isnull=False).first()
+    return Targets(
+        session_key=_session_for(reader),
+        csrf_token=get_random_string(32, CSRF_ALLOWED_CHARS),
+        token=_voter_token(),
+        post_url=top_post.get_absolute_url(),
+        tag_slug=tags[0][0],
+        median_tag_slug=tags[len(tags) // 2][0],
+        channel_handle=with_channel.channel.handle if with_channel else "",
+        author_username=top_post.author.username,
+        page_size=page_size,
+        deep_page=deep_page,
+        newest_cursor=_deep_cursor(deep_page, page_size),
+        vote_ids_file=vote_ids_file,
+        vote_posts=len(vote_ids),
+    )
+
+
+@transaction.atomic
+def votes_undo() -> int:
+    """Remove the voter's votes and give their posts back the score and hotness they had, so a
+    reused database stays as generated. Returns how many votes were removed."""
+    voter = User.objects.filter(username=VOTER).first()
+    if voter is None:
+        return 0
+    post_ids = list(Vote.objects.filter(user=voter).values_list("post_id", flat=True))
+    if not post_ids:
+        return 0
+    Vote.objects.filter(user=voter).delete()
+    Post.objects.filter(pk__in=post_ids).update(score=F("score") - 1)
+    posts = list(Post.objects.filter(pk__in=post_ids).only("id", "score", "published_at"))
+    for post in posts:
+        post.hotness = hotness(score=post.score, published_at=post.published_at)
+    Post.objects.bulk_update(posts, ["hotness"], batch_size=1000)
+    return len(post_ids)

@@ -1,0 +1,64 @@
+"""A shared cache of anonymous pages, served before sessions and authentication run.
+
+Readers without a session see the same feed, so their GET responses are cached in Redis for
+ANONYMOUS_CACHE_SECONDS (a short TTL rather than invalidation: votes arrive every second on a busy
+site, and a 30-second-old anonymous front page is what Hacker News and Lobsters readers get too).
+A request with a session cookie or an Authorization header always goes to the view.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import get_conditional_response, patch_response_headers
+
+CACHEABLE_PREFIXES = ("/newest/", "/top/", "/t/", "/@", "/channels/", "/feeds/", "/p/", "/api/v1/")
+NEVER = ("/feeds/my/", "/api/v1/me/")
+
+
+def _cacheable_path(path: str) -> bool:
+    if path.startswith(NEVER):
+        return False
+    return path == "/" or path.startswith(CACHEABLE_PREFIXES)
+
+
+class AnonymousPageCacheMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        seconds = settings.ANONYMOUS_CACHE_SECONDS
+        if (
+            seconds <= 0
+            or request.method not in ("GET", "HEAD")
+            or settings.SESSION_COOKIE_NAME in request.COOKIES
+            or "messages" in request.COOKIES  # a flash message waits for this reader
+            or "HTTP_AUTHORIZATION" in request.META
+            or not _cacheable_path(request.path)
+        ):
+            return self.get_response(request)
+        raw = "|".join(
+            (
+                request.get_full_path(),
+                request.META.get("HTTP_ACCEPT", ""),
+                request.META.get("HTTP_ORIGIN", ""),
+                request.get_host(),
+            )
+        )
+        key = "anon-page:" + hashlib.sha256(raw.encode()).hexdigest()
+        cached = cache.get(key)
+        if cached is not None:
+            cached["X-Cache"] = "hit"
+            return get_conditional_response(request, etag=cached.get("ETag"), response=cached)
+        response = self.get_response(request)
+        # Never share a response that sets a cookie (CSRF, messages) or is not a plain 200.
+        if response.status_code == 200 and not response.cookies and not response.streaming:
+            # Django renders template and DRF responses before outer middleware sees them.
+            patch_response_headers(response, cache_timeout=seconds)
+            cache.set(key, response, seconds)
+            response["X-Cache"] = "miss"
+        return response
