@@ -13,7 +13,7 @@ from django.core.validators import MaxLengthValidator, URLValidator
 from django.http import HttpRequest
 
 from accounts import ratelimit, services
-from accounts.models import User
+from accounts.models import ApiToken, User
 
 
 def _password_field(label: str, *, new: bool = False) -> forms.CharField:
@@ -195,3 +195,26 @@ class AccountDeleteForm(forms.Form):
         if not self.user.check_password(password):
             raise ValidationError("That is not your current password.")
         return password
+
+
+class ApiTokenForm(forms.Form):
+    """Name and scope of a new personal API token."""
+
+    name = forms.CharField(
+        max_length=60,
+        help_text="What the token is for, e.g. “feed reader” or “CI bot”.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    scope = forms.ChoiceField(
+        choices=ApiToken.Scope.choices,
+        initial=ApiToken.Scope.READ,
+        widget=forms.RadioSelect,
+        help_text="Read-only tokens can list and read; read-and-write tokens can also submit, "
+        "vote, save and hide.",
+    )
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Give the token a name.")
+        return name

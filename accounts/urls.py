@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views
+from accounts import token_views, views
 
 app_name = "accounts"
 
@@ -32,6 +32,8 @@ urlpatterns = [
         name="email_change_confirm",
     ),
     path("settings/password/", views.password_change, name="password_change"),
+    path("settings/tokens/", token_views.token_list, name="tokens"),
+    path("settings/tokens/<int:token_id>/revoke/", token_views.token_revoke, name="token_revoke"),
     path("settings/delete/", views.account_delete, name="delete"),
     path("settings/delete/done/", views.delete_done, name="delete_done"),
     path("u/<str:username>/", views.profile, name="profile"),
