@@ -278,7 +278,9 @@ class PostVoteView(APIView):
         post.refresh_from_db(fields=["score"])
         return Response({"voted": True, "score": post.score})
 
-    @extend_schema(summary="Withdraw your vote", responses={200: VOTE_STATE}, operation_id="posts_unvote")
+    @extend_schema(
+        summary="Withdraw your vote", responses={200: VOTE_STATE}, operation_id="posts_unvote"
+    )
     def delete(self, request: Request, short_id: str) -> Response:
         post = _post_action(request, short_id, services.vote_remove)
         post.refresh_from_db(fields=["score"])
@@ -296,7 +298,9 @@ class PostSaveView(APIView):
         _post_action(request, short_id, services.saved_post_add)
         return Response({"active": True})
 
-    @extend_schema(summary="Unsave a post", responses={200: FLAG_STATE}, operation_id="posts_unsave")
+    @extend_schema(
+        summary="Unsave a post", responses={200: FLAG_STATE}, operation_id="posts_unsave"
+    )
     def delete(self, request: Request, short_id: str) -> Response:
         _post_action(request, short_id, services.saved_post_remove)
         return Response({"active": False})
@@ -313,7 +317,9 @@ class PostHideView(APIView):
         _post_action(request, short_id, services.hidden_post_add)
         return Response({"active": True})
 
-    @extend_schema(summary="Unhide a post", responses={200: FLAG_STATE}, operation_id="posts_unhide")
+    @extend_schema(
+        summary="Unhide a post", responses={200: FLAG_STATE}, operation_id="posts_unhide"
+    )
     def delete(self, request: Request, short_id: str) -> Response:
         _post_action(request, short_id, services.hidden_post_remove)
         return Response({"active": False})
