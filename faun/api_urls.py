@@ -11,6 +11,7 @@ v1 = [
     path("posts/<str:short_id>/vote/", posts_write.PostVoteView.as_view(), name="post-vote"),
     path("posts/<str:short_id>/save/", posts_write.PostSaveView.as_view(), name="post-save"),
     path("posts/<str:short_id>/hide/", posts_write.PostHideView.as_view(), name="post-hide"),
+    path("posts/<str:short_id>/remove/", posts_write.PostRemoveView.as_view(), name="post-remove"),
     path("tags/", posts_api.TagListView.as_view(), name="tag-list"),
     path("tags/<str:slug>/", posts_api.TagDetailView.as_view(), name="tag-detail"),
     path("tags/<str:slug>/follow/", posts_write.TagFollowView.as_view(), name="tag-follow"),

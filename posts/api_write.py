@@ -253,6 +253,32 @@ class PostEditView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class RemoveSerializer(StrictSerializer):
+    reason = TextField(max_length=300, help_text="Shown on the post page.")
+
+
+class PostRemoveView(APIView):
+    """Staff only: remove any post with a reason."""
+
+    @extend_schema(
+        summary="Remove a post (staff)",
+        request=RemoveSerializer,
+        responses={200: PostDetailSerializer},
+        operation_id="posts_remove",
+    )
+    def post(self, request: Request, short_id: str) -> Response:
+        post = selectors.post_get_for_edit(user=request.user, short_id=short_id, action="remove")
+        serializer = RemoveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.post_remove(
+                post=post, moderator=request.user, reason=serializer.validated_data["reason"]
+            )
+        except PostRejected as exc:
+            raise rejection_to_api(exc) from exc
+        return detail_response(request, post)
+
+
 VOTE_STATE = inline_serializer(
     name="VoteState",
     fields={"voted": serializers.BooleanField(), "score": serializers.IntegerField()},

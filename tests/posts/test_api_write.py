@@ -320,3 +320,27 @@ def test_staff_can_read_but_does_not_edit_others_posts_through_the_api(client):
         headers=bearer(staff),
     )
     assert response.status_code == 403
+
+
+def test_staff_remove_a_post_with_a_reason_and_others_cannot(client):
+    post = PostFactory()
+    url = f"/api/v1/posts/{post.short_id}/remove/"
+    body = json.dumps({"reason": "Spam"})
+    assert (
+        client.post(
+            url, body, content_type="application/json", headers=bearer(UserFactory())
+        ).status_code
+        == 403
+    )
+    staff = UserFactory(is_staff=True)
+    empty = client.post(
+        url, json.dumps({"reason": ""}), content_type="application/json", headers=bearer(staff)
+    )
+    assert empty.status_code == 400
+    assert "reason" in empty.json()["error"]["fields"]
+    response = client.post(url, body, content_type="application/json", headers=bearer(staff))
+    assert response.status_code == 200
+    assert response.json()["status"] == "removed"
+    post.refresh_from_db()
+    assert (post.removed_reason, post.removed_by) == ("Spam", staff)
+    assert client.get("/api/v1/posts/").json()["results"] == []
