@@ -171,7 +171,7 @@ ORDER_PARAMETERS = [
     ),
     OpenApiParameter(
         "search",
-        str,
+        {"type": "string", "maxLength": search.MAX_QUERY_LENGTH},
         description=(
             'Full-text search, up to 200 characters: words, `"phrases"`, `-word`, `a or b`, '
             'and `tag:`, `channel:`, `author:`, `domain:` (README "Search and following").'
@@ -181,7 +181,10 @@ ORDER_PARAMETERS = [
         "period",
         str,
         enum=list(selectors.TOP_PERIODS),
-        description="With order=top: day, week, month or all (default all).",
+        description=(
+            "With order=top, or with `search`: posts of the last day, week, month or all "
+            "(default all)."
+        ),
     ),
 ]
 POST_LIST_PARAMS = {
@@ -242,11 +245,11 @@ class PostListView(APIView):
     def get(self, request: Request) -> Response:
         query = search_param(request, "search")
         if query is not None:
-            order = choice_param(request, "order", list(search.SEARCH_ORDERS), "relevance")
             page = selectors.post_search(
                 viewer=request.user,
                 query=query,
-                order=order,
+                order=choice_param(request, "order", list(search.SEARCH_ORDERS), "relevance"),
+                period=choice_param(request, "period", list(selectors.TOP_PERIODS), "all"),
                 queryset=filtered_posts(request),
                 after=request.query_params.get("cursor") or None,
                 page_size=page_size_param(request),
@@ -378,7 +381,7 @@ class SearchResultSerializer(PostSerializer):
 SEARCH_PARAMETERS = [
     OpenApiParameter(
         "q",
-        str,
+        {"type": "string", "minLength": 1, "maxLength": search.MAX_QUERY_LENGTH},
         required=True,
         description=(
             'What to search for, 1 to 200 characters: words, `"phrases"`, `-word`, `a or b`, '

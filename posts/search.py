@@ -120,9 +120,9 @@ def _clean_value(operator: str, value: str) -> str:
 
 def parse_query(raw: str) -> ParsedQuery:
     """Parse a search box's text. Raises QueryTooLong; never anything else."""
-    text = _CONTROL.sub(" ", raw or "").strip()
-    if len(text) > MAX_QUERY_LENGTH:
+    if len(raw or "") > MAX_QUERY_LENGTH:
         raise QueryTooLong
+    text = _CONTROL.sub(" ", raw or "").strip()
     groups: list[list[Term]] = []
     excluded: list[Term] = []
     filters: list[Filter] = []
@@ -203,8 +203,8 @@ def _example(operator: str) -> str:
 
 
 def _unknown_operator(name: str, notices: list[str]) -> None:
-    known = ", ".join(f"{op}:" for op in OPERATORS)
-    notices.append(f"“{name}:” is not a search operator, so it was searched as text. Use {known}.")
+    known = "operators: " + ", ".join(f"{op}:" for op in OPERATORS)
+    notices.append(f"“{name}:” is not a search operator, so it was searched as text ({known}).")
 
 
 # --- The database side ---------------------------------------------------------------------

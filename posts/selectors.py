@@ -226,6 +226,7 @@ def post_get_for_page(*, short_id: str, viewer: Viewer) -> Post:
         Post.objects.select_related("author", "channel")
         .prefetch_related("tags", "key_facts", "timeline_events")
         .filter(short_id=short_id)
+        .defer("search_vector")
     )
     user = _authenticated(viewer)
     if user is not None:
@@ -425,6 +426,7 @@ def post_search(
     viewer: Viewer,
     query: ParsedQuery,
     order: str = "relevance",
+    period: str = "all",
     after: str | None = None,
     page_size: int = 25,
     queryset: QuerySet[Post] | None = None,
@@ -434,12 +436,16 @@ def post_search(
 
     Each post carries `search_title` and `search_snippet`: escaped HTML in which only the
     matched words are wrapped in <mark>. On PostgreSQL they come from ts_headline in the same
-    query, so a page costs the posts query plus the tags prefetch at any size. `queryset`
-    narrows further (the API's filters). Raises InvalidCursor and KeyError (unknown order).
+    query, so a page costs the posts query plus the tags prefetch at any size. `period` (day,
+    week, month, all) keeps recent posts only; `queryset` narrows further (the API's filters).
+    Raises InvalidCursor and KeyError (unknown order or period).
     """
     order = search_effective_order(query=query, order=order)
     ordering = SEARCH_ORDERINGS[order]
     base = queryset if queryset is not None else Post.objects.all()
+    span = TOP_PERIODS[period]
+    if span is not None:
+        base = base.filter(published_at__gte=timezone.now() - span)
     qs = posts_for_viewer(viewer=viewer, queryset=search.search_filter(base, query))
     highlighter: search.Highlighter | None = None
     if query.has_text and search.is_postgres():

@@ -139,8 +139,8 @@ def feed_token(request: HttpRequest) -> HttpResponse:
     atom = reverse("posts:feed_my_atom", kwargs={"token": issued.secret})
     context = {
         **_following_context(request),
-        "new_feed_rss": request.build_absolute_uri(rss),
-        "new_feed_atom": request.build_absolute_uri(atom),
+        "new_feed_rss": f"{settings.SITE_URL}{rss}",
+        "new_feed_atom": f"{settings.SITE_URL}{atom}",
     }
     response = render(request, "posts/following.html", context)
     response["Cache-Control"] = "no-store"

@@ -184,7 +184,10 @@ def test_following_page_lists_follows_and_hidden_tags_with_undo_buttons(client, 
     assert "Unhide #linux" not in client.get("/following/").content.decode()
 
 
-def test_private_feed_serves_my_feed_until_the_token_is_reset_or_turned_off(client, world):
+def test_private_feed_serves_my_feed_until_the_token_is_reset_or_turned_off(
+    client, world, settings
+):
+    settings.SITE_URL = "https://faun.example"
     reader = world["reader"]
     services.follow_add(user=reader, target=world["rust"])
     services.hidden_tag_add(user=reader, tag=world["linux"])
@@ -192,8 +195,9 @@ def test_private_feed_serves_my_feed_until_the_token_is_reset_or_turned_off(clie
     created = client.post("/following/feed/", {"action": "reset"})
     assert created.status_code == 200
     assert "shown only once" in created.content.decode()
-    rss_url = created.context["new_feed_rss"].removeprefix("http://testserver")
-    atom_url = created.context["new_feed_atom"].removeprefix("http://testserver")
+    assert created.context["new_feed_rss"].startswith("https://faun.example/feeds/my/")
+    rss_url = created.context["new_feed_rss"].removeprefix("https://faun.example")
+    atom_url = created.context["new_feed_atom"].removeprefix("https://faun.example")
     secret = rss_url.removeprefix("/feeds/my/").removesuffix(".rss")
     assert not FeedToken.objects.filter(token_hash=secret).exists()  # only the hash is stored
 
@@ -207,7 +211,7 @@ def test_private_feed_serves_my_feed_until_the_token_is_reset_or_turned_off(clie
     reset = client.post("/following/feed/", {"action": "reset"})
     client.logout()
     assert client.get(rss_url).status_code == 404  # the old address is revoked
-    new_url = reset.context["new_feed_rss"].removeprefix("http://testserver")
+    new_url = reset.context["new_feed_rss"].removeprefix("https://faun.example")
     assert client.get(new_url).status_code == 200
 
     client.force_login(reader)

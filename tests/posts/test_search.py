@@ -141,6 +141,8 @@ def test_unknown_operator_gives_results_and_a_message(client, corpus):
         '"unbalanced',
         "tag:",
         "x" * 200,
+        "a " * 100,
+        "-a " * 66,
     ],
 )
 def test_bad_input_gives_results_or_a_message_never_an_error(client, corpus, query):
@@ -257,6 +259,18 @@ def test_api_posts_list_takes_search_with_filters(client, corpus):
     assert "order" in wrong.json()["error"]["fields"]
     # An empty search is no search: the usual hot list.
     assert len(api_titles(client.get("/api/v1/posts/?search="))) == 3
+
+
+def test_api_search_within_a_period(client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    PostFactory(title="Kernel old", published_at=timezone.now() - timedelta(days=10))
+    PostFactory(title="Kernel new")
+    assert api_titles(client.get("/api/v1/posts/?search=kernel&period=week")) == ["Kernel new"]
+    assert len(api_titles(client.get("/api/v1/posts/?search=kernel&period=all"))) == 2
+    assert client.get("/api/v1/posts/?search=kernel&period=decade").status_code == 400
 
 
 def test_saved_search_feed(client, corpus):
