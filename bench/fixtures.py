@@ -7,6 +7,7 @@ Runs inside run.py's process, after Django is set up on the benchmark database.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,9 +23,10 @@ from django.utils.crypto import get_random_string
 from accounts.models import ApiToken, User
 from accounts.tokens import api_token_create
 from posts import selectors
-from posts.models import Post, SavedPost, Tag, Vote
+from posts.models import Channel, Post, SavedPost, Tag, Vote
 from posts.pagination import encode_cursor
 from posts.ranking import hotness
+from posts.services import follow_add, hidden_tag_add, post_search_reindex
 
 READER = "synth1"  # a synthetic user: ~50 votes scattered over the data set, like a real reader
 VOTER = "benchvoter"  # votes only during the vote scenario; its votes are undone afterwards
@@ -46,6 +48,7 @@ class Targets:
     newest_cursor: str | None
     vote_ids_file: Path
     vote_posts: int
+    search_word: str = "kubernetes"
 
     @property
     def cookie(self) -> str:
@@ -121,6 +124,8 @@ def prepare(
         Tag.objects.annotate(n=Count("posts")).order_by("-n", "slug").values_list("slug", "n")
     )
     top_post = hot[0]
+    _follow_for_my_feed(reader=reader, tag_slugs=[slug for slug, _ in tags], author=top_post.author)
+    _search_index_missing()
     vote_ids = list(published.order_by("-id").values_list("short_id", flat=True)[:vote_posts])
     vote_ids_file = work_dir / "vote_ids.txt"
     vote_ids_file.write_text("\n".join(vote_ids) + "\n")
@@ -140,6 +145,29 @@ def prepare(
         vote_ids_file=vote_ids_file,
         vote_posts=len(vote_ids),
     )
+
+
+def _follow_for_my_feed(*, reader: User, tag_slugs: list[str], author: User) -> None:
+    """The reader follows a mid-size tag, a channel and an author, and hides one tag, so My feed
+    exercises every filter it has."""
+    if len(tag_slugs) < 3:
+        return
+    follow_add(user=reader, target=Tag.objects.get(slug=tag_slugs[len(tag_slugs) // 4]))
+    channel = Channel.objects.order_by("handle").first()
+    if channel is not None:
+        follow_add(user=reader, target=channel)
+    if author.pk != reader.pk:
+        follow_add(user=reader, target=author)
+    hidden_tag_add(user=reader, tag=Tag.objects.get(slug=tag_slugs[-1]))
+
+
+def _search_index_missing() -> None:
+    """COPY-loaded posts have no search document yet: build the missing ones (once per database)."""
+    missing = Post.objects.filter(search_vector__isnull=True)
+    if missing.exists():
+        started = time.monotonic()
+        count = post_search_reindex(queryset=missing, batch_size=20_000)
+        print(f"» search documents built for {count:,} posts in {time.monotonic() - started:.0f} s")
 
 
 @transaction.atomic
