@@ -4,7 +4,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts import services
-from accounts.models import OutboundEmail, User
+from accounts.models import (
+    DigestPreference,
+    Newsletter,
+    NewsletterIssue,
+    OutboundEmail,
+    Subscription,
+    User,
+)
 
 
 @admin.register(User)
@@ -64,3 +71,33 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     def send_again(self, request: HttpRequest, queryset: QuerySet[OutboundEmail]) -> None:
         count = services.outbox_retry(email_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"{count} failed email(s) queued again.", messages.SUCCESS)
+
+
+@admin.register(Newsletter)
+class NewsletterAdmin(admin.ModelAdmin):
+    list_display = ["name", "channel", "cadence", "weekday", "hour", "is_active"]
+    list_filter = ["cadence", "is_active"]
+    search_fields = ["name", "channel__handle"]
+    raw_id_fields = ["channel"]
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    list_display = ["email", "newsletter", "status", "created_at", "confirmed_at"]
+    list_filter = ["status", "newsletter"]
+    search_fields = ["email"]
+    raw_id_fields = ["user", "newsletter"]
+
+
+@admin.register(NewsletterIssue)
+class NewsletterIssueAdmin(admin.ModelAdmin):
+    list_display = ["newsletter", "period", "subject", "window_end"]
+    list_filter = ["newsletter"]
+    readonly_fields = ["post_ids", "window_start", "window_end", "created_at"]
+
+
+@admin.register(DigestPreference)
+class DigestPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "frequency", "weekday", "hour", "timezone", "next_due_at"]
+    list_filter = ["frequency"]
+    raw_id_fields = ["user"]

@@ -19,6 +19,7 @@ from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST
 
 from accounts import forms, ratelimit, services
+from accounts import selectors as account_selectors
 from accounts.models import User
 from posts import selectors
 from posts.views import render_feed
@@ -184,8 +185,27 @@ def _render_settings(request: HttpRequest, status: int = 200, **bound: Form) -> 
         "email_form": bound.get("email_form") or forms.EmailChangeForm(user=user),
         "password_form": bound.get("password_form") or forms.PasswordChangeForm(user=user),
         "delete_form": bound.get("delete_form") or forms.AccountDeleteForm(user=user),
+        "digest_form": bound.get("digest_form") or _digest_form(user),
+        "subscriptions": account_selectors.subscription_list(user=user),
     }
     return render(request, "accounts/settings.html", context, status=status)
+
+
+def _digest_form(user: User) -> forms.DigestPreferenceForm:
+    from posts.models import Follow
+
+    preference = account_selectors.digest_preference_get(user=user)
+    follows = Follow.objects.filter(user=user).values_list("tag_id", "channel_id")
+    return forms.DigestPreferenceForm(
+        initial={
+            "frequency": preference.frequency,
+            "weekday": preference.weekday,
+            "hour": preference.hour,
+            "timezone": preference.timezone,
+            "tags": [tag for tag, _ in follows if tag],
+            "channels": [channel for _, channel in follows if channel],
+        }
+    )
 
 
 @login_required

@@ -209,6 +209,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         # A sweep queued while every worker was down is stale by the time one starts.
         "options": {"expires": float(env_int("OUTBOX_SWEEP_EVERY_SECONDS", 60))},
     },
+    # Newsletters and personal digests: find what is due and fan out batches. Running it twice
+    # (a second beat, a retry) sends nothing twice: deliveries are unique per period.
+    "digests-run": {
+        "task": "accounts.tasks.digests_run",
+        "schedule": float(env_int("NEWSLETTER_RUN_EVERY_SECONDS", 300)),
+        "options": {"expires": float(env_int("NEWSLETTER_RUN_EVERY_SECONDS", 300))},
+    },
 }
 
 # Email: SMTP when EMAIL_HOST is set, otherwise one file per message under var/mail/.
@@ -345,6 +352,12 @@ OUTBOX_SEND_TIME_LIMIT = env_int("OUTBOX_SEND_TIME_LIMIT", 60)
 OUTBOX_STUCK_AFTER_SECONDS = env_int("OUTBOX_STUCK_AFTER_SECONDS", OUTBOX_SEND_TIME_LIMIT + 30)
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
 OUTBOX_SWEEP_BATCH = 500
+# Newsletters and digests (README "Newsletters and digests"): subscribers per batch task (one
+# selection query each), emails per delivery task (one SMTP connection each), posts per issue.
+NEWSLETTER_BATCH_SIZE = env_int("NEWSLETTER_BATCH_SIZE", 500)
+NEWSLETTER_SEND_BATCH = env_int("NEWSLETTER_SEND_BATCH", 100)
+NEWSLETTER_ISSUE_POSTS = env_int("NEWSLETTER_ISSUE_POSTS", 10)
+NEWSLETTER_CONFIRM_LINK_MAX_AGE = env_int("NEWSLETTER_CONFIRM_LINK_MAX_AGE", 3 * 24 * 60 * 60)
 if OUTBOX_STUCK_AFTER_SECONDS <= OUTBOX_SEND_TIME_LIMIT:
     # Freeing a row that a live worker may still be sending would send it twice.
     raise ImproperlyConfigured("OUTBOX_STUCK_AFTER_SECONDS must exceed OUTBOX_SEND_TIME_LIMIT.")

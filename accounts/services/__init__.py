@@ -5,12 +5,16 @@ Split by sub-domain; import from here (`from accounts.services import email_queu
 """
 
 from accounts.services.outbox import (
+    EmailDraft,
     email_backoff,
     email_claim,
+    email_claim_many,
     email_enqueue,
+    email_enqueue_many,
     email_mark_sent,
     email_message,
     email_queue,
+    email_queue_many,
     email_release,
     email_render,
     outbox_requeue_due,
@@ -35,15 +39,19 @@ from accounts.services.users import (
 
 __all__ = [
     "RESERVED_USERNAMES",
+    "EmailDraft",
     "InvalidLink",
     "email_backoff",
     "email_change_confirm",
     "email_change_request",
     "email_claim",
+    "email_claim_many",
     "email_enqueue",
+    "email_enqueue_many",
     "email_mark_sent",
     "email_message",
     "email_queue",
+    "email_queue_many",
     "email_release",
     "email_render",
     "outbox_requeue_due",

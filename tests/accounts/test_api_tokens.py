@@ -97,3 +97,10 @@ def test_tokens_page_needs_log_in(client):
     assert response.status_code == 302
     assert "/login/" in response["Location"]
     assert client.post("/settings/tokens/1/revoke/").status_code == 302
+
+
+def test_settings_page_links_to_following(client):
+    client.force_login(UserFactory())
+    html = client.get("/settings/").content.decode()
+    assert 'href="/following/"' in html
+    assert 'href="/my/"' in html
