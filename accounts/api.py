@@ -12,10 +12,8 @@ from accounts.api_auth import Authenticated
 from accounts.models import User
 from faun.api import (
     PAGE_PARAMETERS,
-    check_query_params,
-    page_size_param,
+    list_response,
     paginated,
-    paginated_response,
 )
 from posts import selectors
 from posts.pagination import Ordering, keyset_paginate
@@ -54,15 +52,16 @@ class UserListView(APIView):
         operation_id="users_list",
     )
     def get(self, request: Request) -> Response:
-        check_query_params(request, {"cursor", "page_size"})
-        page = keyset_paginate(
-            User.objects.filter(is_active=True),
-            ordering=BY_USERNAME,
-            after=request.query_params.get("cursor") or None,
-            page_size=page_size_param(request),
+        return list_response(
+            request,
+            fetch=lambda after, size: keyset_paginate(
+                User.objects.filter(is_active=True),
+                ordering=BY_USERNAME,
+                after=after,
+                page_size=size,
+            ),
+            serializer_class=PublicUserSerializer,
         )
-        data = PublicUserSerializer(page.items, many=True, context={"request": request}).data
-        return paginated_response(request, page=page, data=data)
 
 
 class UserDetailView(APIView):

@@ -4,6 +4,7 @@ throttles and the /api/ URL tree (v1 resources, OpenAPI schema and offline docs)
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings as django_settings
@@ -150,6 +151,20 @@ def check_query_params(request: Request, allowed: set[str]) -> None:
     unknown = sorted(set(request.query_params) - allowed - {"format"})
     if unknown:
         raise exceptions.ValidationError({name: ["Unknown query parameter."] for name in unknown})
+
+
+def list_response(
+    request: Request,
+    *,
+    fetch: Callable[[str | None, int], KeysetPage[Any]],
+    serializer_class: type[serializers.Serializer],
+) -> Response:
+    """A list endpoint's whole GET: refuse unknown parameters, read `cursor` and `page_size`,
+    fetch one keyset page with `fetch(after, page_size)` and serialize it."""
+    check_query_params(request, {"cursor", "page_size"})
+    page = fetch(request.query_params.get("cursor") or None, page_size_param(request))
+    data = serializer_class(page.items, many=True, context={"request": request}).data
+    return paginated_response(request, page=page, data=data)
 
 
 def paginated_response(request: Request, *, page: KeysetPage[Any], data: list[Any]) -> Response:

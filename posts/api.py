@@ -20,6 +20,7 @@ from accounts.api_auth import Authenticated
 from faun.api import (
     PAGE_PARAMETERS,
     check_query_params,
+    list_response,
     page_size_param,
     paginated,
     paginated_response,
@@ -287,15 +288,12 @@ class TagListView(APIView):
         operation_id="tags_list",
     )
     def get(self, request: Request) -> Response:
-        check_query_params(request, {"cursor", "page_size"})
-        page = keyset_paginate(
-            Tag.objects.all(),
-            ordering=selectors.BY_SLUG,
-            after=request.query_params.get("cursor") or None,
-            page_size=page_size_param(request),
-        )
-        return paginated_response(
-            request, page=page, data=TagSerializer(page.items, many=True).data
+        return list_response(
+            request,
+            fetch=lambda after, size: keyset_paginate(
+                Tag.objects.all(), ordering=selectors.BY_SLUG, after=after, page_size=size
+            ),
+            serializer_class=TagSerializer,
         )
 
 
@@ -339,15 +337,13 @@ class ChannelListView(APIView):
         operation_id="channels_list",
     )
     def get(self, request: Request) -> Response:
-        check_query_params(request, {"cursor", "page_size"})
-        page = keyset_paginate(
-            Channel.objects.all(),
-            ordering=selectors.BY_HANDLE,
-            after=request.query_params.get("cursor") or None,
-            page_size=page_size_param(request),
+        return list_response(
+            request,
+            fetch=lambda after, size: keyset_paginate(
+                Channel.objects.all(), ordering=selectors.BY_HANDLE, after=after, page_size=size
+            ),
+            serializer_class=ChannelSerializer,
         )
-        data = ChannelSerializer(page.items, many=True, context={"request": request}).data
-        return paginated_response(request, page=page, data=data)
 
 
 class ChannelDetailView(APIView):
@@ -488,14 +484,13 @@ class MyFollowsView(APIView):
         operation_id="me_follows_list",
     )
     def get(self, request: Request) -> Response:
-        check_query_params(request, {"cursor", "page_size"})
-        page = selectors.follow_list(
-            user=request.user,
-            after=request.query_params.get("cursor") or None,
-            page_size=page_size_param(request),
+        return list_response(
+            request,
+            fetch=lambda after, size: selectors.follow_list(
+                user=request.user, after=after, page_size=size
+            ),
+            serializer_class=FollowSerializer,
         )
-        data = FollowSerializer(page.items, many=True, context={"request": request}).data
-        return paginated_response(request, page=page, data=data)
 
 
 class MyHiddenTagsView(APIView):
@@ -508,11 +503,10 @@ class MyHiddenTagsView(APIView):
         operation_id="me_hidden_tags_list",
     )
     def get(self, request: Request) -> Response:
-        check_query_params(request, {"cursor", "page_size"})
-        page = selectors.hidden_tag_list(
-            user=request.user,
-            after=request.query_params.get("cursor") or None,
-            page_size=page_size_param(request),
+        return list_response(
+            request,
+            fetch=lambda after, size: selectors.hidden_tag_list(
+                user=request.user, after=after, page_size=size
+            ),
+            serializer_class=HiddenTagSerializer,
         )
-        data = HiddenTagSerializer(page.items, many=True).data
-        return paginated_response(request, page=page, data=data)

@@ -15,10 +15,8 @@ from rest_framework.views import APIView
 from accounts.api_auth import Authenticated
 from faun.api import (
     PAGE_PARAMETERS,
-    check_query_params,
-    page_size_param,
+    list_response,
     paginated,
-    paginated_response,
 )
 from posts import selectors, services
 from posts.api import PostDetailSerializer, PostDetailView, PostListView, PostSerializer
@@ -356,14 +354,13 @@ class MyListView(APIView):
     selector: Any = None
 
     def get(self, request: Request) -> Response:
-        check_query_params(request, {"cursor", "page_size"})
-        page = type(self).selector(
-            user=request.user,
-            after=request.query_params.get("cursor") or None,
-            page_size=page_size_param(request),
+        return list_response(
+            request,
+            fetch=lambda after, size: type(self).selector(
+                user=request.user, after=after, page_size=size
+            ),
+            serializer_class=PostSerializer,
         )
-        data = PostSerializer(page.items, many=True, context={"request": request}).data
-        return paginated_response(request, page=page, data=data)
 
 
 class MySavedView(MyListView):
