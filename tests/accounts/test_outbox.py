@@ -343,3 +343,25 @@ def test_deleting_the_account_deletes_its_emails():
     queue(to="grace@example.com")
     services.user_delete(user=user)
     assert list(OutboundEmail.objects.values_list("to", flat=True)) == ["grace@example.com"]
+
+
+def test_marking_sent_is_one_statement(django_assert_num_queries):
+    email = queue()
+    with django_assert_num_queries(1):
+        services.email_mark_sent(email_id=email.pk)
+    email.refresh_from_db()
+    assert (email.status, email.last_error) == ("sent", "")
+    assert email.sent_at is not None
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_marking_sent_skips_the_wal_flush_for_itself_only():
+    from django.db import connection
+
+    email = queue()
+    services.email_mark_sent(email_id=email.pk)  # autocommit: its own transaction
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("on",)  # nothing leaks into the session
+    assert OutboundEmail.objects.get(pk=email.pk).status == "sent"
