@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 
 from accounts.models import User
 from posts.models import Post, Vote
@@ -15,12 +14,19 @@ class VoteNotAllowed(PostActionNotAllowed):
     """The user may not vote on this post (their own, or not published)."""
 
 
-def _post_rescore(*, post: Post, delta: int) -> None:
-    """Apply a score change and recompute hotness in the caller's transaction."""
-    Post.objects.filter(pk=post.pk).update(score=F("score") + delta)
-    post.refresh_from_db(fields=["score", "published_at"])
+def _post_lock(*, post: Post) -> Post:
+    """Lock the post's row, so concurrent votes serialize their score updates, and read the
+    score and publication time the new hotness depends on."""
+    return Post.objects.select_for_update().only("score", "published_at").get(pk=post.pk)
+
+
+def _post_rescore(*, post: Post, locked: Post, delta: int) -> None:
+    """Apply a score change and the hotness that follows from it in one UPDATE, in the caller's
+    transaction (which holds the row lock `locked` came from)."""
+    post.score = locked.score + delta
+    post.published_at = locked.published_at
     post.hotness = hotness(score=post.score, published_at=post.published_at)
-    post.save(update_fields=["hotness"])
+    Post.objects.filter(pk=post.pk).update(score=post.score, hotness=post.hotness)
 
 
 @transaction.atomic
@@ -38,23 +44,22 @@ def vote_cast(*, user: User, post: Post) -> bool:
         raise VoteNotAllowed("Verify your email address before voting.")
     if post.status != Post.Status.PUBLISHED:
         raise VoteNotAllowed("This post is not open for votes.")
-    # Lock the post row so concurrent votes serialize their score updates.
-    Post.objects.select_for_update().filter(pk=post.pk).first()
+    locked = _post_lock(post=post)
     try:
         with transaction.atomic():
             Vote.objects.create(user=user, post=post)
     except IntegrityError:
         return False
-    _post_rescore(post=post, delta=1)
+    _post_rescore(post=post, locked=locked, delta=1)
     return True
 
 
 @transaction.atomic
 def vote_remove(*, user: User, post: Post) -> bool:
     """Withdraw `user`'s vote. Returns False if there was none."""
-    Post.objects.select_for_update().filter(pk=post.pk).first()
+    locked = _post_lock(post=post)
     deleted, _ = Vote.objects.filter(user=user, post=post).delete()
     if not deleted:
         return False
-    _post_rescore(post=post, delta=-1)
+    _post_rescore(post=post, locked=locked, delta=-1)
     return True

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from posts import services
 from posts.models import Post
+from posts.ranking import hotness
 from tests.factories import TagFactory, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -80,3 +81,25 @@ def test_a_new_account_cannot_slip_two_posts_past_the_interval_at_once():
     results = race(*(submitter(newcomer, f"https://a{i}.example/", tag) for i in range(3)))
     assert sum(isinstance(r, Post) for r in results) == 1, results
     assert Post.objects.filter(author=newcomer).count() == 1
+
+
+def test_votes_cast_at_the_same_moment_all_count():
+    post = services.post_create(
+        author=UserFactory(),
+        title="Popular",
+        url="https://example.com/popular",
+        tldr=[],
+        body="",
+        channel=None,
+        tags=[TagFactory()],
+    )
+    voters = [UserFactory() for _ in range(8)]
+
+    results = race(
+        *(lambda voter=voter: services.vote_cast(user=voter, post=post) for voter in voters)
+    )
+
+    assert results == [True] * 8
+    post.refresh_from_db()
+    assert post.score == 8  # no lost update: each vote read the score under the row lock
+    assert post.hotness == pytest.approx(hotness(score=8, published_at=post.published_at))

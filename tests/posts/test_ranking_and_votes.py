@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from posts.models import Post, Vote
 from posts.ranking import hotness
@@ -71,3 +72,42 @@ def test_database_refuses_a_second_vote_row():
     Vote.objects.create(user=voter, post=post)
     with pytest.raises(IntegrityError), transaction.atomic():
         Vote.objects.create(user=voter, post=post)
+
+
+@pytest.mark.django_db
+def test_a_vote_through_a_stale_post_object_counts_from_the_stored_score():
+    post = PostFactory()
+    stale = Post.objects.get(pk=post.pk)  # loaded before the next two votes
+    vote_cast(user=UserFactory(), post=post)
+    vote_cast(user=UserFactory(), post=post)
+    assert stale.score == 0
+
+    vote_cast(user=UserFactory(), post=stale)
+
+    post.refresh_from_db()
+    assert (post.score, stale.score) == (3, 3)
+    assert post.hotness == pytest.approx(hotness(score=3, published_at=post.published_at))
+
+
+def statements(queries) -> list[str]:
+    """The first word of each statement, savepoints left out."""
+    kinds = [query["sql"].split()[0].upper() for query in queries]
+    return [kind for kind in kinds if kind not in {"SAVEPOINT", "RELEASE"}]
+
+
+@pytest.mark.django_db
+def test_a_vote_is_a_lock_an_insert_and_one_update():
+    post = PostFactory()
+    voter = UserFactory()
+
+    with CaptureQueriesContext(connection) as cast:
+        vote_cast(user=voter, post=post)
+    with CaptureQueriesContext(connection) as removed:
+        vote_remove(user=voter, post=post)
+
+    # SELECT score, published_at ... FOR UPDATE; INSERT / DELETE the vote; one UPDATE of the
+    # score and hotness (no re-read, no second write).
+    assert statements(cast.captured_queries) == ["SELECT", "INSERT", "UPDATE"]
+    assert statements(removed.captured_queries) == ["SELECT", "DELETE", "UPDATE"]
+    if connection.vendor == "postgresql":
+        assert any(q["sql"].endswith("FOR UPDATE") for q in cast.captured_queries)
