@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import forms, ratelimit, selectors
 from accounts.models import Subscription, User
-from accounts.services import digests
+from accounts.services import issues
 from accounts.services import newsletters as services
 
 SUBSCRIBE_SESSION_KEY = "newsletter_subscribe"
@@ -188,7 +188,7 @@ def newsletter_preview(request: HttpRequest, handle: str) -> HttpResponse:
             "channel": channel,
             "newsletter": newsletter,
             "issue": None,
-            "posts": digests.newsletter_preview(newsletter=newsletter),
+            "posts": issues.newsletter_preview(newsletter=newsletter),
             "preview": True,
         },
     )

@@ -2,8 +2,8 @@
 the periodic outbox sweep, and newsletter/digest runs and their batches.
 
 All take ids (or nothing), re-read their rows and are safe to run twice; see
-accounts/services/outbox.py for what the outbox guarantees and accounts/services/digests.py for
-the newsletter runs.
+accounts/services/outbox.py for what the outbox guarantees, and accounts/services/issues.py and
+digests.py for the newsletter runs.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from accounts import services
 from accounts.models import Newsletter, OutboundEmail
-from accounts.services import digests
+from accounts.services import digests, issues
 
 logger = get_task_logger(__name__)
 
@@ -185,11 +185,11 @@ def digests_run() -> dict[str, int]:
     now = timezone.now()
     counts = {"issues": 0, "newsletter_batches": 0, "digest_batches": 0}
     for newsletter in Newsletter.objects.filter(is_active=True).select_related("channel"):
-        issue = digests.issue_build(newsletter=newsletter, now=now)
+        issue = issues.issue_build(newsletter=newsletter, now=now)
         if issue is None or issue.is_empty:
             continue
         counts["issues"] += 1
-        for first, last in digests.newsletter_batches(issue=issue):
+        for first, last in issues.newsletter_batches(issue=issue):
             newsletter_send_batch.apply_async(args=[issue.pk, first, last])
             counts["newsletter_batches"] += 1
     for first, last in digests.digest_batches(now=now):
@@ -212,9 +212,7 @@ def digests_run() -> dict[str, int]:
 def newsletter_send_batch(issue_id: int, first_id: int, last_id: int) -> int:
     """Queue one issue to the due subscribers with ids in [first_id, last_id] (deliveries and
     outbox rows, at most one per subscriber and period); delivery follows on commit."""
-    return len(
-        digests.newsletter_batch_queue(issue_id=issue_id, first_id=first_id, last_id=last_id)
-    )
+    return len(issues.newsletter_batch_queue(issue_id=issue_id, first_id=first_id, last_id=last_id))
 
 
 @shared_task(

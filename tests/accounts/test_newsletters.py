@@ -28,7 +28,7 @@ from accounts.models import (
     OutboundEmail,
     Subscription,
 )
-from accounts.services import digests
+from accounts.services import digests, issues
 from accounts.services import newsletters as services
 from accounts.services.periods import latest_slot, next_slot, period_key
 from accounts.tasks import digests_run
@@ -81,13 +81,13 @@ def parts(parsed: EmailMessage) -> dict[str, str]:
 def run(captured, now: datetime = NOW) -> None:
     """A digests run at `now`, with after-commit work (delivery publishing) executed."""
     with captured(execute=True):
-        issues = Newsletter.objects.filter(is_active=True)
-        for newsletter in issues:
-            issue = digests.issue_build(newsletter=newsletter, now=now)
+        newsletters = Newsletter.objects.filter(is_active=True)
+        for newsletter in newsletters:
+            issue = issues.issue_build(newsletter=newsletter, now=now)
             if issue is None or issue.is_empty:
                 continue
-            for first, last in digests.newsletter_batches(issue=issue):
-                digests.newsletter_batch_queue(issue_id=issue.pk, first_id=first, last_id=last)
+            for first, last in issues.newsletter_batches(issue=issue):
+                issues.newsletter_batch_queue(issue_id=issue.pk, first_id=first, last_id=last)
         for first, last in digests.digest_batches(now=now):
             digests.digest_batch_queue(first_id=first, last_id=last, now=now)
 
@@ -331,15 +331,15 @@ def test_issue_holds_the_channels_top_posts_since_its_last_issue_and_is_built_on
     PostFactory(published_at=slot - timedelta(days=1))  # another channel's
     del low
 
-    issue = digests.issue_build(newsletter=newsletter, now=NOW)
+    issue = issues.issue_build(newsletter=newsletter, now=NOW)
 
     assert issue.period == "2026-W48"
     assert issue.post_ids == [high.pk, mid.pk]
     assert issue.subject == f"DevOpsLinks Weekly: {high.title}"
-    assert digests.issue_build(newsletter=newsletter, now=NOW + timedelta(days=2)).pk == issue.pk
+    assert issues.issue_build(newsletter=newsletter, now=NOW + timedelta(days=2)).pk == issue.pk
     assert NewsletterIssue.objects.count() == 1
     # The next week's issue starts where this one ended.
-    later = digests.issue_build(newsletter=newsletter, now=NOW + timedelta(days=7))
+    later = issues.issue_build(newsletter=newsletter, now=NOW + timedelta(days=7))
     assert later.period == "2026-W49"
     assert later.window_start == issue.window_end
     assert len(later.post_ids) == 1
@@ -413,10 +413,10 @@ def test_batch_selection_costs_the_same_queries_for_5_and_50_subscribers():
         newsletter = make_newsletter(handle=handle)
         channel_post(newsletter, 3, NOW - timedelta(days=4))
         subscribe(newsletter, size, start=1000 * len(handle))
-        issue = digests.issue_build(newsletter=newsletter, now=NOW)
-        [(first, last)] = list(digests.newsletter_batches(issue=issue, batch_size=500))
+        issue = issues.issue_build(newsletter=newsletter, now=NOW)
+        [(first, last)] = list(issues.newsletter_batches(issue=issue, batch_size=500))
         with CaptureQueriesContext(connection) as queries:
-            ids = digests.newsletter_batch_queue(issue_id=issue.pk, first_id=first, last_id=last)
+            ids = issues.newsletter_batch_queue(issue_id=issue.pk, first_id=first, last_id=last)
         assert len(ids) == size
         counts.append(len(queries))
     assert counts[0] == counts[1]
@@ -428,7 +428,7 @@ def test_concurrent_batches_on_postgresql_queue_each_subscriber_once():
     newsletter = make_newsletter()
     channel_post(newsletter, 3, NOW - timedelta(days=4))
     subscribe(newsletter, 120)
-    issue = digests.issue_build(newsletter=newsletter, now=NOW)
+    issue = issues.issue_build(newsletter=newsletter, now=NOW)
     first = Subscription.objects.order_by("pk").first().pk
     last = Subscription.objects.order_by("pk").last().pk
     barrier = threading.Barrier(4)
@@ -437,10 +437,10 @@ def test_concurrent_batches_on_postgresql_queue_each_subscriber_once():
     def worker() -> None:
         try:
             barrier.wait()
-            digests.newsletter_batch_queue(issue_id=issue.pk, first_id=first, last_id=last)
+            issues.newsletter_batch_queue(issue_id=issue.pk, first_id=first, last_id=last)
             # and a run that overlaps, from a second beat
-            for lo, hi in digests.newsletter_batches(issue=issue, batch_size=50):
-                digests.newsletter_batch_queue(issue_id=issue.pk, first_id=lo, last_id=hi)
+            for lo, hi in issues.newsletter_batches(issue=issue, batch_size=50):
+                issues.newsletter_batch_queue(issue_id=issue.pk, first_id=lo, last_id=hi)
         except BaseException as exc:
             errors.append(exc)
         finally:
@@ -560,8 +560,8 @@ def test_digest_settings_refuse_an_unknown_time_zone(client):
 def test_archive_lists_sent_issues_and_each_issue_has_a_page(client):
     newsletter = make_newsletter()
     post = channel_post(newsletter, 4, NOW - timedelta(days=4), title="Kubernetes 1.40 ships")
-    issue = digests.issue_build(newsletter=newsletter, now=NOW)
-    digests.issue_build(newsletter=newsletter, now=NOW + timedelta(days=7))  # empty, not listed
+    issue = issues.issue_build(newsletter=newsletter, now=NOW)
+    issues.issue_build(newsletter=newsletter, now=NOW + timedelta(days=7))  # empty, not listed
 
     page = client.get("/@devopslinks/newsletter/")
     assert page.status_code == 200

@@ -12,7 +12,7 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.models import Newsletter, Subscription
-from accounts.services import digests
+from accounts.services import issues
 from posts.models import Post
 from tests.factories import ChannelFactory, PostFactory
 from tests.service_fixtures import wait_until
@@ -25,14 +25,14 @@ def test_visitor_subscribes_from_a_post_confirms_and_finds_the_archive(browser_p
     newsletter = Newsletter.objects.create(
         channel=channel, name="DevOpsLinks Weekly", created_at=timezone.now() - timedelta(days=60)
     )
-    slot = digests.newsletter_slot(newsletter=newsletter, now=timezone.now())
+    slot = issues.newsletter_slot(newsletter=newsletter, now=timezone.now())
     past = PostFactory(
         title="Kubernetes drops dockershim for good",
         channel=channel,
         published_at=slot - timedelta(days=1),
     )
     Post.objects.filter(pk=past.pk).update(score=12)
-    issue = digests.issue_build(newsletter=newsletter)
+    issue = issues.issue_build(newsletter=newsletter)
     post = PostFactory(title="eBPF is eating observability", channel=channel)
 
     page = browser_page
