@@ -1,0 +1,169 @@
+"""Finding and following: search, "My feed" and its private feed, a user's follows, hidden
+tags and feed token."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Exists, F, FloatField, OuterRef, Q, QuerySet
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from accounts.models import User
+from posts import search
+from posts.models import FeedToken, Follow, HiddenTag, Post
+from posts.pagination import KeysetPage, Ordering, keyset_paginate
+from posts.search import ParsedQuery
+from posts.selectors.core import ORDERINGS, TOP_PERIODS, Viewer, _PostTag, posts_for_viewer
+from posts.selectors.feeds import _syndication_rows
+
+# --- Search ---------------------------------------------------------------------------------
+
+SEARCH_ORDERINGS: dict[str, Ordering] = {
+    "relevance": Ordering("search_rank", float),
+    "newest": ORDERINGS["newest"],
+}
+
+
+def search_effective_order(*, query: ParsedQuery, order: str) -> str:
+    """The order a search really uses: relevance needs words and PostgreSQL, else newest."""
+    if order == "relevance" and not (query.has_text and search.is_postgres()):
+        return "newest"
+    return order
+
+
+def post_search(
+    *,
+    viewer: Viewer,
+    query: ParsedQuery,
+    order: str = "relevance",
+    period: str = "all",
+    after: str | None = None,
+    page_size: int = 25,
+    queryset: QuerySet[Post] | None = None,
+) -> KeysetPage[Post]:
+    """One page of posts matching `query` (see posts/search.py), for this viewer (their hidden
+    posts and tags left out), by relevance or newest, keyset-paginated.
+
+    Each post carries `search_title` and `search_snippet`: escaped HTML in which only the
+    matched words are wrapped in <mark>. On PostgreSQL they come from ts_headline in the same
+    query, so a page costs the posts query plus the tags prefetch at any size. `period` (day,
+    week, month, all) keeps recent posts only; `queryset` narrows further (the API's filters).
+    Raises InvalidCursor and KeyError (unknown order or period).
+    """
+    order = search_effective_order(query=query, order=order)
+    ordering = SEARCH_ORDERINGS[order]
+    base = queryset if queryset is not None else Post.objects.all()
+    span = TOP_PERIODS[period]
+    if span is not None:
+        base = base.filter(published_at__gte=timezone.now() - span)
+    qs = posts_for_viewer(viewer=viewer, queryset=search.search_filter(base, query))
+    highlighter: search.Highlighter | None = None
+    if query.has_text and search.is_postgres():
+        from django.contrib.postgres.search import SearchRank
+
+        highlighter = search.Highlighter()
+        # Cast to double precision: a `real` rank would reach the cursor as a rounded decimal and
+        # no longer compare equal to itself on the next page.
+        rank = Cast(SearchRank(F("search_vector"), search.search_query(query)), FloatField())
+        qs = qs.annotate(
+            search_rank=rank,
+            **highlighter.annotations(query),
+        )
+    page = keyset_paginate(qs, ordering=ordering, after=after, page_size=page_size)
+    for post in page.items:
+        if highlighter is not None:
+            post.search_title = highlighter.render(post.search_title_raw)  # type: ignore[attr-defined]
+            post.search_snippet = highlighter.render(post.search_snippet_raw)  # type: ignore[attr-defined]
+        else:
+            snippet = " · ".join(str(line) for line in post.tldr) if post.tldr else ""
+            post.search_title = search.sqlite_highlight(post.title, query)  # type: ignore[attr-defined]
+            post.search_snippet = search.sqlite_highlight(snippet[:300], query)  # type: ignore[attr-defined]
+    return page
+
+
+def search_items_for_syndication(*, query: ParsedQuery, limit: int = 30) -> list[Post]:
+    """The newest posts matching `query`, bodies included, for a saved search's RSS/Atom feed."""
+    qs = search.search_filter(Post.objects.all(), query)
+    return _syndication_rows(qs, viewer=None, order="newest", limit=limit)
+
+
+# --- Following ------------------------------------------------------------------------------
+
+
+def _followed(user: User) -> Q:
+    """Posts with a tag, channel or author `user` follows: three EXISTS, so a post that matches
+    several follows is still one row."""
+    follows = Follow.objects.filter(user=user)
+    return (
+        Q(
+            Exists(
+                _PostTag.objects.filter(
+                    post_id=OuterRef("pk"),
+                    tag_id__in=follows.filter(tag__isnull=False).values("tag_id"),
+                )
+            )
+        )
+        | Q(Exists(follows.filter(channel_id=OuterRef("channel_id"))))
+        | Q(Exists(follows.filter(followed_user_id=OuterRef("author_id"))))
+    )
+
+
+def feed_followed(
+    *, viewer: User, order: str = "hot", after: str | None = None, page_size: int = 25
+) -> KeysetPage[Post]:
+    """One page of "My feed": published posts tagged with a tag `viewer` follows, on a channel
+    they follow or by a user they follow, hot or newest first; their hidden posts and tags left
+    out. Costs the posts query plus the tags prefetch at any page size. Raises InvalidCursor and
+    KeyError (unknown order)."""
+    if order not in ("hot", "newest"):
+        raise KeyError(order)
+    qs = posts_for_viewer(viewer=viewer, queryset=Post.objects.filter(_followed(viewer)))
+    return keyset_paginate(qs, ordering=ORDERINGS[order], after=after, page_size=page_size)
+
+
+def followed_items_for_syndication(*, user: User, limit: int = 30) -> list[Post]:
+    """The newest posts of `user`'s My feed, bodies included, for their private RSS/Atom feed."""
+    qs = Post.objects.filter(_followed(user))
+    return _syndication_rows(qs, viewer=user, order="newest", limit=limit)
+
+
+def follows_any(*, user: User) -> bool:
+    return Follow.objects.filter(user=user).exists()
+
+
+FOLLOW_ORDERING = Ordering("created_at", datetime)
+
+
+def follow_list(
+    *, user: User, after: str | None = None, page_size: int = 100
+) -> KeysetPage[Follow]:
+    """`user`'s follows with their tag, channel or user loaded, latest first. One query."""
+    qs = Follow.objects.filter(user=user).select_related("tag", "channel", "followed_user")
+    return keyset_paginate(qs, ordering=FOLLOW_ORDERING, after=after, page_size=page_size)
+
+
+def hidden_tag_list(
+    *, user: User, after: str | None = None, page_size: int = 100
+) -> KeysetPage[HiddenTag]:
+    """The tags `user` hid, latest first, tags loaded. One query."""
+    qs = HiddenTag.objects.filter(user=user).select_related("tag")
+    return keyset_paginate(qs, ordering=FOLLOW_ORDERING, after=after, page_size=page_size)
+
+
+def feed_token_active(*, user: User) -> FeedToken | None:
+    return FeedToken.objects.filter(user=user, revoked_at__isnull=True).first()
+
+
+def feed_token_user(*, secret: str) -> User | None:
+    """The active user whose private-feed token is `secret`, or None (unknown or revoked)."""
+    if not secret or len(secret) > 100:
+        return None
+    token = (
+        FeedToken.objects.select_related("user")
+        .filter(
+            token_hash=FeedToken.hash_secret(secret), revoked_at__isnull=True, user__is_active=True
+        )
+        .first()
+    )
+    return token.user if token is not None else None
