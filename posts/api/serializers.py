@@ -1,0 +1,117 @@
+"""Output serializers for posts and tags, shared by the read and the write endpoints."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from posts.models import Post, Tag
+
+
+class TagSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tag
+        fields = ["slug", "name", "description"]
+
+
+class ChannelRefSerializer(serializers.Serializer):
+    handle = serializers.CharField()
+    name = serializers.CharField()
+
+
+class UserRefSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    display_name = serializers.CharField()
+
+
+class ViewerStateSerializer(serializers.Serializer):
+    voted = serializers.BooleanField()
+    saved = serializers.BooleanField()
+
+
+class PostSerializer(serializers.ModelSerializer):
+    """A post as it appears in lists."""
+
+    id = serializers.CharField(source="short_id", read_only=True)
+    html_url = serializers.SerializerMethodField()
+    link = serializers.CharField(source="url", read_only=True)
+    tags = serializers.SerializerMethodField()
+    channel = serializers.SerializerMethodField()
+    author = serializers.SerializerMethodField()
+    viewer = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Post
+        fields = [
+            "id",
+            "html_url",
+            "kind",
+            "title",
+            "link",
+            "domain",
+            "tldr",
+            "tags",
+            "channel",
+            "author",
+            "score",
+            "published_at",
+            "viewer",
+        ]
+        read_only_fields = fields
+
+    def get_html_url(self, post: Post) -> str:
+        request = self.context.get("request")
+        path = post.get_absolute_url()
+        return request.build_absolute_uri(path) if request else path
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_tags(self, post: Post) -> list[str]:
+        return [tag.slug for tag in post.tags.all()]
+
+    @extend_schema_field(ChannelRefSerializer(allow_null=True))
+    def get_channel(self, post: Post) -> dict[str, str] | None:
+        if post.channel_id is None:
+            return None
+        return {"handle": post.channel.handle, "name": post.channel.name}
+
+    @extend_schema_field(UserRefSerializer(allow_null=True))
+    def get_author(self, post: Post) -> dict[str, str] | None:
+        if post.author_id is None:
+            return None
+        return {"username": post.author.username, "display_name": post.author.display_name}
+
+    @extend_schema_field(ViewerStateSerializer(allow_null=True))
+    def get_viewer(self, post: Post) -> dict[str, bool] | None:
+        if not hasattr(post, "viewer_voted"):
+            return None
+        return {"voted": post.viewer_voted, "saved": post.viewer_saved}
+
+
+class KeyFactSerializer(serializers.Serializer):
+    value = serializers.CharField(max_length=40)
+    description = serializers.CharField(max_length=200)
+
+
+class TimelineEventSerializer(serializers.Serializer):
+    date = serializers.DateField(allow_null=True, required=False, default=None)
+    when = serializers.CharField(max_length=60, allow_blank=True, required=False, default="")
+    description = serializers.CharField(max_length=300)
+
+
+class PostDetailSerializer(PostSerializer):
+    """A post with everything its page shows."""
+
+    key_facts = KeyFactSerializer(many=True, read_only=True)
+    timeline = TimelineEventSerializer(many=True, read_only=True, source="timeline_events")
+
+    class Meta(PostSerializer.Meta):
+        fields = [
+            *PostSerializer.Meta.fields,
+            "status",
+            "body",
+            "body_html",
+            "key_facts",
+            "timeline",
+            "updated_at",
+        ]
+        read_only_fields = fields
