@@ -200,6 +200,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_t
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TIMEZONE = "UTC"
+# Several deployments (or a benchmark) can share one Redis by giving each its own queue.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # The email outbox's safety net: re-enqueue emails whose delivery message was lost (Redis was
     # down when the web request published it, or a worker died mid-send). See accounts/tasks.py.
