@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format worker beat lock bench bench-smoke superuser clean
+.PHONY: install run test lint format schema worker beat lock bench bench-smoke superuser clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -41,6 +41,10 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+## Write the API's OpenAPI schema to tests/openapi.yaml (a test compares the served one with it).
+schema: install
+	$(BIN)/python manage.py spectacular --file tests/openapi.yaml
+
 ## Background work (needs REDIS_URL): a worker, and beat for periodic sweeps and digests.
 worker: install
 	$(BIN)/celery -A faun worker --loglevel=INFO --concurrency=2
@@ -48,7 +52,7 @@ worker: install
 beat: install
 	$(BIN)/celery -A faun beat --loglevel=INFO --schedule=var/celerybeat-schedule
 
-## Benchmark at full size: 1M posts, 100k users, 5M votes (README "Performance"). Needs PostgreSQL,
+## Benchmark at full size: 1M posts, 100k users, 5M votes (docs/performance.md). Needs PostgreSQL,
 ## Redis and wrk; reuses the faun_bench database once generated. Flags: BENCH_ARGS="--duration 5".
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -10,13 +10,13 @@ from rest_framework.views import APIView
 
 from accounts.api_auth import Authenticated
 from accounts.models import User
-from faun.api import (
+from core.api import (
     PAGE_PARAMETERS,
     list_response,
     paginated,
 )
-from posts import selectors
-from posts.pagination import Ordering, keyset_paginate
+from core.pagination import Ordering, keyset_paginate
+from posts.selectors.directory import user_get_public
 
 BY_USERNAME = Ordering("username", str, descending=False)
 
@@ -67,7 +67,7 @@ class UserListView(APIView):
 class UserDetailView(APIView):
     @extend_schema(summary="A user's public profile", responses=PublicUserSerializer)
     def get(self, request: Request, username: str) -> Response:
-        user = selectors.user_get_public(username=username)
+        user = user_get_public(username=username)
         return Response(PublicUserSerializer(user, context={"request": request}).data)
 
 

@@ -3,7 +3,7 @@ wrong; the rules themselves (username rules, password validators, uniqueness) li
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib.auth import forms as auth_forms
@@ -12,8 +12,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, URLValidator
 from django.http import HttpRequest
 
-from accounts import ratelimit, services
 from accounts.models import ApiToken, User
+from accounts.services import password_reset_request, user_password_change, username_validate
+from core import ratelimit
 
 
 def _password_field(label: str, *, new: bool = False) -> forms.CharField:
@@ -46,7 +47,7 @@ class SignupForm(forms.Form):
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"].strip()
-        services.username_validate(username)
+        username_validate(username)
         return username
 
     def clean(self) -> dict[str, Any]:
@@ -116,7 +117,7 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
     from inside the request."""
 
     def save(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
-        services.password_reset_request(email=self.cleaned_data["email"])
+        password_reset_request(email=self.cleaned_data["email"])
 
     def send_mail(self, *args: Any, **kwargs: Any) -> None:
         raise NotImplementedError("Reset emails are queued by save(), through the outbox.")
@@ -126,7 +127,7 @@ class SetPasswordForm(auth_forms.SetPasswordForm):
     """The form behind a password reset link; following the link proved the address."""
 
     def save(self, commit: bool = True) -> User:
-        return services.user_password_change(
+        return user_password_change(
             user=self.user, password=self.cleaned_data["new_password1"], email_proven=True
         )
 
@@ -174,9 +175,7 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
     """Django's form (old password, new twice, validators); saving goes through the service."""
 
     def save(self, commit: bool = True) -> User:
-        return services.user_password_change(
-            user=self.user, password=self.cleaned_data["new_password1"]
-        )
+        return user_password_change(user=self.user, password=self.cleaned_data["new_password1"])
 
 
 class AccountDeleteForm(forms.Form):
@@ -218,70 +217,3 @@ class ApiTokenForm(forms.Form):
         if not name:
             raise forms.ValidationError("Give the token a name.")
         return name
-
-
-class NewsletterSubscribeForm(forms.Form):
-    email = forms.EmailField(
-        label="Email address",
-        max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-        error_messages={"invalid": "Enter a valid email address, such as ada@example.com."},
-    )
-
-
-WEEKDAYS = [
-    (0, "Monday"),
-    (1, "Tuesday"),
-    (2, "Wednesday"),
-    (3, "Thursday"),
-    (4, "Friday"),
-    (5, "Saturday"),
-    (6, "Sunday"),
-]
-
-
-def _timezone_choices() -> list[tuple[str, str]]:
-    import zoneinfo
-
-    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
-
-
-class DigestPreferenceForm(forms.Form):
-    frequency = forms.ChoiceField(
-        label="Personal digest",
-        choices=[("off", "Off"), ("daily", "Daily"), ("weekly", "Weekly")],
-        help_text="The best posts from the tags and channels you follow, since your last digest.",
-    )
-    weekday = forms.TypedChoiceField(
-        label="Day (weekly digest)", choices=WEEKDAYS, coerce=int, initial=0
-    )
-    hour = forms.TypedChoiceField(
-        label="Hour",
-        choices=[(hour, f"{hour:02d}:00") for hour in range(24)],
-        coerce=int,
-        initial=8,
-    )
-    timezone = forms.ChoiceField(label="Time zone", choices=_timezone_choices, initial="UTC")
-    tags = forms.ModelMultipleChoiceField(
-        label="Tags you follow",
-        queryset=None,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    channels = forms.ModelMultipleChoiceField(
-        label="Channels you follow",
-        queryset=None,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from posts.models import Channel, Tag
-
-        super().__init__(*args, **kwargs)
-        cast(forms.ModelMultipleChoiceField, self.fields["tags"]).queryset = Tag.objects.order_by(
-            "slug"
-        )
-        cast(
-            forms.ModelMultipleChoiceField, self.fields["channels"]
-        ).queryset = Channel.objects.order_by("handle")

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import newsletter_views, token_views, views
+from accounts import token_views, views
 
 app_name = "accounts"
 
@@ -36,45 +36,4 @@ urlpatterns = [
     path("settings/tokens/<int:token_id>/revoke/", token_views.token_revoke, name="token_revoke"),
     path("settings/delete/", views.account_delete, name="delete"),
     path("settings/delete/done/", views.delete_done, name="delete_done"),
-    path("u/<str:username>/", views.profile, name="profile"),
-    # Newsletters and digests. These sit before posts' "@<handle>/" (accounts URLs are included
-    # first), and have more segments, so neither shadows the other.
-    path(
-        "@<str:handle>/newsletter/",
-        newsletter_views.newsletter_archive,
-        name="newsletter_archive",
-    ),
-    path(
-        "@<str:handle>/newsletter/subscribe/",
-        newsletter_views.newsletter_subscribe,
-        name="newsletter_subscribe",
-    ),
-    path(
-        "@<str:handle>/newsletter/preview/",
-        newsletter_views.newsletter_preview,
-        name="newsletter_preview",
-    ),
-    path(
-        "@<str:handle>/newsletter/<str:period>/",
-        newsletter_views.newsletter_issue,
-        name="newsletter_issue",
-    ),
-    path(
-        "newsletters/check-your-inbox/",
-        newsletter_views.newsletter_check_inbox,
-        name="newsletter_check_inbox",
-    ),
-    path(
-        "newsletters/confirm/<str:token>/",
-        newsletter_views.newsletter_confirm,
-        name="newsletter_confirm",
-    ),
-    path("unsubscribe/<str:token>/", newsletter_views.unsubscribe, name="unsubscribe"),
-    path("digest/<str:token>/", newsletter_views.digest_view, name="digest_view"),
-    path("settings/digest/", newsletter_views.digest_settings, name="digest_settings"),
-    path(
-        "settings/newsletters/<int:subscription_id>/unsubscribe/",
-        newsletter_views.subscription_cancel,
-        name="subscription_cancel",
-    ),
 ]

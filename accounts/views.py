@@ -15,14 +15,22 @@ from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
-from accounts import forms, ratelimit, services
-from accounts import selectors as account_selectors
+from accounts import forms, services
 from accounts.models import User
-from posts import selectors
-from posts.views import render_feed
+from accounts.services import (
+    InvalidLink,
+    email_change_request,
+    user_delete,
+    user_profile_update,
+    user_signup,
+    user_verify,
+    verification_resend,
+)
+from accounts.signals import SettingsSection, settings_sections
+from core import ratelimit
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 SIGNUP_EMAIL_SESSION_KEY = "accounts_signup_email"
@@ -56,7 +64,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             _too_many(form, wait)
         else:
             try:
-                services.user_signup(
+                user_signup(
                     username=form.cleaned_data["username"],
                     email=email,
                     password=form.cleaned_data["password1"],
@@ -85,8 +93,8 @@ def signup_done(request: HttpRequest) -> HttpResponse:
 
 def verify(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        user = services.user_verify(token=token)
-    except services.InvalidLink as exc:
+        user = user_verify(token=token)
+    except InvalidLink as exc:
         return render(
             request,
             "accounts/link_invalid.html",
@@ -117,7 +125,7 @@ def verify_resend(request: HttpRequest) -> HttpResponse:
         if wait:
             _too_many(form, wait)
         else:
-            services.verification_resend(email=email)
+            verification_resend(email=email)
             if own is not None:
                 messages.success(request, f"A new link is on its way to {email}.")
                 return redirect("accounts:settings")
@@ -175,7 +183,8 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 
 
 def _render_settings(request: HttpRequest, status: int = 200, **bound: Form) -> HttpResponse:
-    """The settings page with one form bound (the one just submitted) and the others empty."""
+    """The settings page with one form bound (the one just submitted) and the others empty.
+    Apps above accounts add their sections (digest, newsletters) through `settings_sections`."""
     user = cast(User, request.user)  # behind login_required
     context = {
         "profile_form": bound.get("profile_form")
@@ -185,27 +194,15 @@ def _render_settings(request: HttpRequest, status: int = 200, **bound: Form) -> 
         "email_form": bound.get("email_form") or forms.EmailChangeForm(user=user),
         "password_form": bound.get("password_form") or forms.PasswordChangeForm(user=user),
         "delete_form": bound.get("delete_form") or forms.AccountDeleteForm(user=user),
-        "digest_form": bound.get("digest_form") or _digest_form(user),
-        "subscriptions": account_selectors.subscription_list(user=user),
+        "sections": [
+            section
+            for _, section in settings_sections.send(
+                sender=User, request=request, user=user, bound=bound
+            )
+            if isinstance(section, SettingsSection)
+        ],
     }
     return render(request, "accounts/settings.html", context, status=status)
-
-
-def _digest_form(user: User) -> forms.DigestPreferenceForm:
-    from posts.models import Follow
-
-    preference = account_selectors.digest_preference_get(user=user)
-    follows = Follow.objects.filter(user=user).values_list("tag_id", "channel_id")
-    return forms.DigestPreferenceForm(
-        initial={
-            "frequency": preference.frequency,
-            "weekday": preference.weekday,
-            "hour": preference.hour,
-            "timezone": preference.timezone,
-            "tags": [tag for tag, _ in follows if tag],
-            "channels": [channel for _, channel in follows if channel],
-        }
-    )
 
 
 @login_required
@@ -216,7 +213,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     form = forms.ProfileForm(request.POST)
     if form.is_valid():
         try:
-            services.user_profile_update(user=cast(User, request.user), **form.cleaned_data)
+            user_profile_update(user=cast(User, request.user), **form.cleaned_data)
         except ValidationError as exc:
             request.user.refresh_from_db()
             form.add_error(None, exc)
@@ -239,7 +236,7 @@ def email_change(request: HttpRequest) -> HttpResponse:
             _too_many(form, wait)
             return _render_settings(request, status=429, email_form=form)
         try:
-            services.email_change_request(user=user, new_email=new_email)
+            email_change_request(user=user, new_email=new_email)
         except ValidationError as exc:
             form.add_error("new_email", exc)
         else:
@@ -255,7 +252,7 @@ def email_change(request: HttpRequest) -> HttpResponse:
 def email_change_confirm(request: HttpRequest, token: str) -> HttpResponse:
     try:
         user = services.email_change_confirm(token=token)
-    except services.InvalidLink as exc:
+    except InvalidLink as exc:
         return render(
             request,
             "accounts/link_invalid.html",
@@ -289,7 +286,7 @@ def account_delete(request: HttpRequest) -> HttpResponse:
     form = forms.AccountDeleteForm(request.POST, user=user)
     if not form.is_valid():
         return _render_settings(request, delete_form=form)
-    services.user_delete(user=user)
+    user_delete(user=user)
     logout(request)
     # A page of its own rather than a message on the front page, which anonymous visitors may
     # be served from the shared page cache (faun/middleware.py) without it.
@@ -298,24 +295,3 @@ def account_delete(request: HttpRequest) -> HttpResponse:
 
 def delete_done(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/delete_done.html")
-
-
-def profile(request: HttpRequest, username: str) -> HttpResponse:
-    profile_user = selectors.user_get_public(username=username)
-    if profile_user.username != username:
-        return redirect(profile_user, permanent=True)
-    return render_feed(
-        request,
-        template="accounts/profile.html",
-        order="newest",
-        author=profile_user,
-        context={
-            "profile_user": profile_user,
-            "heading": profile_user.shown_name,
-            "is_own_profile": request.user.is_authenticated and request.user.pk == profile_user.pk,
-            "feed_rss": reverse("posts:feed_user_rss", kwargs={"username": profile_user.username}),
-            "feed_atom": reverse(
-                "posts:feed_user_atom", kwargs={"username": profile_user.username}
-            ),
-        },
-    )

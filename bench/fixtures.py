@@ -22,11 +22,13 @@ from django.utils.crypto import get_random_string
 
 from accounts.models import ApiToken, User
 from accounts.tokens import api_token_create
-from posts import selectors
+from core.pagination import encode_cursor
 from posts.models import Channel, Post, SavedPost, Tag, Vote
-from posts.pagination import encode_cursor
 from posts.ranking import hotness
-from posts.services import follow_add, hidden_tag_add, post_search_reindex
+from posts.selectors.core import ORDERINGS
+from posts.selectors.feeds import feed_list
+from posts.services.follows import follow_add, hidden_tag_add
+from posts.services.search import post_search_reindex
 
 READER = "synth1"  # a synthetic user: ~50 votes scattered over the data set, like a real reader
 VOTER = "benchvoter"  # votes only during the vote scenario; its votes are undone afterwards
@@ -94,7 +96,7 @@ def _deep_cursor(page: int, page_size: int) -> str | None:
     value of the last row of page - 1, found by position in (published_at, id) order."""
     if page <= 1:
         return None
-    ordering = selectors.ORDERINGS["newest"]
+    ordering = ORDERINGS["newest"]
     last_of_previous = (
         Post.objects.filter(status=Post.Status.PUBLISHED)
         .order_by(*ordering.order_by)
@@ -113,7 +115,7 @@ def prepare(
     published = Post.objects.filter(status=Post.Status.PUBLISHED)
     total = published.count()
     deep_page = max(1, min(deep_page, total // page_size))
-    hot = selectors.feed_list(viewer=None, order="hot", page_size=page_size).items
+    hot = feed_list(viewer=None, order="hot", page_size=page_size).items
     # The reader has saved a few posts on the first page and a hundred older ones.
     saved = [post.pk for post in hot[:3]]
     saved += list(published.order_by("-id").values_list("pk", flat=True)[1000:1100])

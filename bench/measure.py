@@ -21,7 +21,8 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from bench.fixtures import READER, Targets
-from posts import selectors
+from posts.selectors.directory import tag_get
+from posts.selectors.feeds import feed_list
 
 PAGE_SIZES = (10, 25, 100)
 INDEX_SCAN = re.compile(r"Index (?:Only )?Scan (?:Backward )?using (\w+) on (\w+)")
@@ -141,7 +142,7 @@ class Plan:
 def _feed_sql(**kwargs: Any) -> str:
     """The SQL of the posts query of one feed page (the first query; tags are prefetched after)."""
     with CaptureQueriesContext(connection) as ctx:
-        selectors.feed_list(page_size=25, **kwargs)
+        feed_list(page_size=25, **kwargs)
     for query in ctx.captured_queries:
         if 'FROM "posts_post"' in query["sql"]:
             return query["sql"]
@@ -152,8 +153,8 @@ def feed_queries(targets: Targets) -> dict[str, str]:
     """Name -> SQL of the posts query behind each feed page."""
     anonymous = AnonymousUser()
     reader = User.objects.get(username=READER)
-    tag = selectors.tag_get(slug=targets.tag_slug)
-    median = selectors.tag_get(slug=targets.median_tag_slug)
+    tag = tag_get(slug=targets.tag_slug)
+    median = tag_get(slug=targets.median_tag_slug)
     return {
         "hot (home)": _feed_sql(viewer=anonymous, order="hot"),
         "hot (home, logged in)": _feed_sql(viewer=reader, order="hot"),

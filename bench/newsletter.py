@@ -9,12 +9,12 @@ What it does:
 1. creates a channel, its newsletter, one post in the issue's window and N active subscriptions
    (bulk inserts of 5,000 rows);
 2. starts `--workers` Celery worker processes (default 2, one pool process each, on production
-   settings as README "Production" runs them) on a queue of their own in REDIS_URL's Redis,
-   with the sink as their mail server, and publishes `accounts.tasks.digests_run` to them: the
+   settings as docs/operations.md runs them) on a queue of their own in REDIS_URL's Redis,
+   with the sink as their mail server, and publishes `newsletters.tasks.digests_run` to them: the
    run builds the issue and fans out batch tasks of NEWSLETTER_BATCH_SIZE subscribers (one
    selection query each); each batch writes its Delivery and outbox rows in one transaction,
    then `email_deliver_batch` tasks send them over one SMTP connection per
-   NEWSLETTER_SEND_BATCH emails, claiming and marking each row. The clock runs from the publish
+   OUTBOX_SEND_BATCH emails, claiming and marking each row. The clock runs from the publish
    to the sink's last accepted message. `--workers 0` runs the same tasks eagerly in this
    process instead (no Redis needed: the one-process figure);
 3. sends the same messages again (the outbox rows, read back in pages of 2,000) with a plain
@@ -203,7 +203,7 @@ def celery_workers(
     }
     env.update(
         {
-            # As README "Production" runs workers: production settings, DEBUG off, no psycopg
+            # As docs/operations.md runs workers: production settings, DEBUG off, no psycopg
             # pool (Celery's prefork pool closes it after every task: it would only cost).
             "DJANGO_ENV": "production",
             "DEBUG": "false",
@@ -257,7 +257,7 @@ def _remove_bench_rows() -> None:
     """What an earlier run (or `--keep`) left: the channel with its post, newsletter,
     subscriptions, issues and deliveries, and the outbox rows sent to the benchmark's
     addresses."""
-    from accounts.models import OutboundEmail
+    from outbox.models import OutboundEmail
     from posts.models import Channel, Post
 
     OutboundEmail.objects.filter(
@@ -272,9 +272,9 @@ def _create_subscribers(*, count: int, quiet: bool) -> Any:
     subscriptions. Returns the channel."""
     from django.utils import timezone
 
-    from accounts.models import Newsletter, Subscription
+    from newsletters.models import Newsletter, Subscription
     from posts.models import Channel, Post
-    from posts.services import post_create
+    from posts.services.core import post_create
 
     now = timezone.now()
     _remove_bench_rows()
@@ -335,8 +335,8 @@ def _plain_loop(*, port: int) -> float:
     is not counted, as the run's workers do their own reading inside their time."""
     from django.conf import settings
 
-    from accounts.models import OutboundEmail
-    from accounts.services import email_message
+    from outbox.delivery import email_message
+    from outbox.models import OutboundEmail
 
     rows = OutboundEmail.objects.filter(
         dedupe_key__startswith="newsletter:", to__endswith="@bench.example.com"
@@ -366,8 +366,8 @@ def run_benchmark(
     this process's broker (REDIS_URL), on a queue of their own."""
     from django.conf import settings
 
-    from accounts.tasks import digests_run
     from faun.celery import app
+    from newsletters.tasks import digests_run
 
     def say(text: str) -> None:
         if not quiet:

@@ -1,4 +1,4 @@
-"""faun's benchmark (`make bench`, `make bench-smoke`; README "Performance").
+"""faun's benchmark (`make bench`, `make bench-smoke`; docs/performance.md).
 
 1. Creates or reuses a PostgreSQL database of synthetic data (bench/prepare.py, bench/datagen.py:
    COPY, about a minute for a million posts), and a small one for the growth comparison.
@@ -288,7 +288,7 @@ def free_port() -> int:
 
 
 def server_env(args: argparse.Namespace, database_url: str) -> dict[str, str]:
-    """Production settings, as README "Production" runs them, on loopback without TLS."""
+    """Production settings, as docs/operations.md runs them, on loopback without TLS."""
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "faun.settings",
@@ -613,7 +613,7 @@ def machine_info(redis_url: str) -> dict[str, str]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description='Benchmark faun at scale (README "Performance").',
+        description='Benchmark faun at scale (docs/performance.md).',
         epilog="Smaller runs: --posts 10000 --users 1000 --votes 50000; --smoke for CI.",
     )
     for name, value in FULL.items():

@@ -1,4 +1,4 @@
-"""OpenAPI schema tweaks for drf-spectacular (kept apart from faun.api: DRF imports the throttle
+"""OpenAPI schema tweaks for drf-spectacular (kept apart from core.api: DRF imports the throttle
 classes there while drf-spectacular itself is importing DRF's settings)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The benchmark's baseline (README "Performance"): a view that does no work of its own, served
+"""The benchmark's baseline (docs/performance.md): a view that does no work of its own, served
 through the full middleware stack, so `make bench` can say how much each page costs on top of
 Django, gunicorn and the network. Registered only when settings.BENCHMARK_VIEWS is on."""
 

@@ -2,7 +2,7 @@
 
 With nothing set, the site runs on the embedded default: a SQLite file under var/, Celery tasks run
 eagerly in the web process, a local-memory cache, and emails written as files under var/mail/.
-Every variable is listed in the README's configuration table and in .env.example.
+Every variable is listed in docs/configuration.md and in .env.example.
 """
 
 from __future__ import annotations
@@ -69,8 +69,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
+    "outbox",
     "accounts",
     "posts",
+    "newsletters",
 ]
 
 MIDDLEWARE = [
@@ -206,7 +208,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # The email outbox's safety net: re-enqueue emails whose delivery message was lost (Redis was
     # down when the web request published it, or a worker died mid-send). See accounts/tasks.py.
     "outbox-sweep": {
-        "task": "accounts.tasks.outbox_sweep",
+        "task": "outbox.tasks.outbox_sweep",
         "schedule": float(env_int("OUTBOX_SWEEP_EVERY_SECONDS", 60)),
         # A sweep queued while every worker was down is stale by the time one starts.
         "options": {"expires": float(env_int("OUTBOX_SWEEP_EVERY_SECONDS", 60))},
@@ -214,7 +216,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Newsletters and personal digests: find what is due and fan out batches. Running it twice
     # (a second beat, a retry) sends nothing twice: deliveries are unique per period.
     "digests-run": {
-        "task": "accounts.tasks.digests_run",
+        "task": "newsletters.tasks.digests_run",
         "schedule": float(env_int("NEWSLETTER_RUN_EVERY_SECONDS", 300)),
         "options": {"expires": float(env_int("NEWSLETTER_RUN_EVERY_SECONDS", 300))},
     },
@@ -256,11 +258,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["accounts.api_auth.ReadOnlyOrVerifiedWriter"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "EXCEPTION_HANDLER": "faun.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "faun.api.AnonThrottle",
-        "faun.api.UserThrottle",
-        "faun.api.WriteRateThrottle",
+        "core.api.AnonThrottle",
+        "core.api.UserThrottle",
+        "core.api.WriteRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("API_THROTTLE_ANON", "120/min"),
@@ -297,7 +299,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-# Anonymous GET pages are shared from the cache for this long (0 = off; README "Performance").
+# Anonymous GET pages are shared from the cache for this long (0 = off; docs/performance.md).
 ANONYMOUS_CACHE_SECONDS = env_int("ANONYMOUS_CACHE_SECONDS", 0 if DEBUG else 30)
 # Feed pages: how many posts a page shows, and the cap a client may ask for.
 FEED_PAGE_SIZE = env_int("FEED_PAGE_SIZE", 25)
@@ -318,7 +320,7 @@ LOGGING = {
     },
 }
 
-# Posting: submission rules (README "Posting"). Rate limits count the author's posts in the
+# Posting: submission rules (docs/posting.md). Rate limits count the author's posts in the
 # database, so they hold across web processes.
 POST_EDIT_WINDOW_SECONDS = env_int("POST_EDIT_WINDOW_SECONDS", 6 * 60 * 60)
 POST_DUPLICATE_WINDOW_DAYS = env_int("POST_DUPLICATE_WINDOW_DAYS", 30)
@@ -331,8 +333,8 @@ LINK_PREVIEW_TIMEOUT_SECONDS = env_int("LINK_PREVIEW_TIMEOUT_SECONDS", 5)
 # pages from loopback. Deliberately not read from the environment; never turn it on elsewhere.
 LINK_PREVIEW_ALLOW_LOOPBACK = False
 
-# Accounts: sign-up, verification links, rate limits and the email outbox (README "Accounts and
-# email"). Token lifetimes are in seconds.
+# Accounts: sign-up, verification links, rate limits and the email outbox (docs/accounts.md).
+# Token lifetimes are in seconds.
 ACCOUNTS_VERIFY_LINK_MAX_AGE = env_int("ACCOUNTS_VERIFY_LINK_MAX_AGE", 3 * 24 * 60 * 60)
 ACCOUNTS_EMAIL_CHANGE_LINK_MAX_AGE = env_int("ACCOUNTS_EMAIL_CHANGE_LINK_MAX_AGE", 24 * 60 * 60)
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3 * 60 * 60)
@@ -354,10 +356,12 @@ OUTBOX_SEND_TIME_LIMIT = env_int("OUTBOX_SEND_TIME_LIMIT", 60)
 OUTBOX_STUCK_AFTER_SECONDS = env_int("OUTBOX_STUCK_AFTER_SECONDS", OUTBOX_SEND_TIME_LIMIT + 30)
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
 OUTBOX_SWEEP_BATCH = 500
-# Newsletters and digests (README "Newsletters and digests"): subscribers per batch task (one
-# selection query each), emails per delivery task (one SMTP connection each), posts per issue.
+# Emails per batch delivery task (one SMTP connection each). NEWSLETTER_SEND_BATCH, its name
+# before the outbox became an app of its own, is still read when OUTBOX_SEND_BATCH is unset.
+OUTBOX_SEND_BATCH = env_int("OUTBOX_SEND_BATCH", env_int("NEWSLETTER_SEND_BATCH", 100))
+# Newsletters and digests (docs/newsletters.md): subscribers per batch task (one selection
+# query each), posts per issue.
 NEWSLETTER_BATCH_SIZE = env_int("NEWSLETTER_BATCH_SIZE", 500)
-NEWSLETTER_SEND_BATCH = env_int("NEWSLETTER_SEND_BATCH", 100)
 NEWSLETTER_ISSUE_POSTS = env_int("NEWSLETTER_ISSUE_POSTS", 10)
 NEWSLETTER_CONFIRM_LINK_MAX_AGE = env_int("NEWSLETTER_CONFIRM_LINK_MAX_AGE", 3 * 24 * 60 * 60)
 if OUTBOX_STUCK_AFTER_SECONDS <= OUTBOX_SEND_TIME_LIMIT:
@@ -366,6 +370,6 @@ if OUTBOX_STUCK_AFTER_SECONDS <= OUTBOX_SEND_TIME_LIMIT:
 
 # Benchmark
 # `make bench` turns this on for the gunicorn it starts: it adds /_bench/baseline, a view that
-# does nothing behind the full middleware stack, which every page is compared with (README
-# "Performance"). Off everywhere else.
+# does nothing behind the full middleware stack, which every page is compared with
+# (docs/performance.md). Off everywhere else.
 BENCHMARK_VIEWS = env_bool("BENCHMARK_VIEWS", default=False)

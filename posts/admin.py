@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.forms import ModelForm
 from django.http import HttpRequest
 
-from posts import services
 from posts.models import (
     Channel,
     ChannelMembership,
@@ -17,6 +16,8 @@ from posts.models import (
     TimelineEvent,
     Vote,
 )
+from posts.services.core import post_derive_fields
+from posts.services.search import post_search_index, post_search_reindex
 
 
 class KeyFactInline(admin.TabularInline):
@@ -106,13 +107,13 @@ class PostAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Post, form, change: bool) -> None:
         # Derived columns (slug, normalized URL, sanitized HTML, hotness) come from the service.
-        services.post_derive_fields(post=obj)
+        post_derive_fields(post=obj)
         super().save_model(request, obj, form, change)
 
     def save_related(self, request: HttpRequest, form: ModelForm, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         # Tags and key numbers are saved by now: the search document can include them.
-        services.post_search_index(post=form.instance)
+        post_search_index(post=form.instance)
 
 
 @admin.register(Channel)
@@ -131,7 +132,7 @@ class TagAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if change and {"slug", "name"} & set(form.changed_data):
             # Tag slugs and names are part of every tagged post's search document.
-            services.post_search_reindex(queryset=Post.objects.filter(tags=obj))
+            post_search_reindex(queryset=Post.objects.filter(tags=obj))
 
 
 @admin.register(Vote)

@@ -16,8 +16,15 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape, format_html_join
 
 from accounts.models import User
-from posts import search, selectors
+from posts import search
 from posts.models import Channel, Post, Tag
+from posts.selectors.directory import channel_get, tag_get, user_get_public
+from posts.selectors.discovery import (
+    feed_token_user,
+    followed_items_for_syndication,
+    search_items_for_syndication,
+)
+from posts.selectors.feeds import feed_items_for_syndication
 
 FEED_LENGTH = 30
 
@@ -43,9 +50,7 @@ class PostFeed(Feed):
         return {}
 
     def items(self, obj: Any = None) -> list[Post]:
-        return selectors.feed_items_for_syndication(
-            order=self.order, limit=FEED_LENGTH, **self.filters(obj)
-        )
+        return feed_items_for_syndication(order=self.order, limit=FEED_LENGTH, **self.filters(obj))
 
     def item_title(self, item: Post) -> str:
         return item.title
@@ -96,7 +101,7 @@ class NewestFeed(PostFeed):
 
 class TagFeed(PostFeed):
     def get_object(self, request: HttpRequest, slug: str) -> Tag:  # type: ignore[override]
-        return selectors.tag_get(slug=slug)
+        return tag_get(slug=slug)
 
     def title(self, obj: Tag) -> str:  # type: ignore[override]
         return f"{settings.SITE_NAME}: #{obj.slug}"
@@ -115,7 +120,7 @@ class TagFeed(PostFeed):
 
 class ChannelFeed(PostFeed):
     def get_object(self, request: HttpRequest, handle: str) -> Channel:  # type: ignore[override]
-        return selectors.channel_get(handle=handle)
+        return channel_get(handle=handle)
 
     def title(self, obj: Channel) -> str:  # type: ignore[override]
         return f"{obj.name} (@{obj.handle})"
@@ -134,7 +139,7 @@ class ChannelFeed(PostFeed):
 
 class UserFeed(PostFeed):
     def get_object(self, request: HttpRequest, username: str) -> User:  # type: ignore[override]
-        return selectors.user_get_public(username=username)
+        return user_get_public(username=username)
 
     def title(self, obj: User) -> str:  # type: ignore[override]
         return f"{settings.SITE_NAME}: posts by {obj.username}"
@@ -181,7 +186,7 @@ class SearchFeed(PostFeed):
     subtitle = description
 
     def items(self, obj: search.ParsedQuery) -> list[Post]:  # type: ignore[override]
-        return selectors.search_items_for_syndication(query=obj, limit=FEED_LENGTH)
+        return search_items_for_syndication(query=obj, limit=FEED_LENGTH)
 
 
 class MyFeed(PostFeed):
@@ -195,7 +200,7 @@ class MyFeed(PostFeed):
         return response
 
     def get_object(self, request: HttpRequest, token: str) -> User:  # type: ignore[override]
-        user = selectors.feed_token_user(secret=token)
+        user = feed_token_user(secret=token)
         if user is None:
             raise Http404("No such feed.")
         return user
@@ -212,7 +217,7 @@ class MyFeed(PostFeed):
     subtitle = description
 
     def items(self, obj: User) -> list[Post]:  # type: ignore[override]
-        return selectors.followed_items_for_syndication(user=obj, limit=FEED_LENGTH)
+        return followed_items_for_syndication(user=obj, limit=FEED_LENGTH)
 
 
 def atom(feed_class: type[PostFeed]) -> type[PostFeed]:

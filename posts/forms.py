@@ -36,7 +36,8 @@ from posts.models import (
     Tag,
     TimelineEvent,
 )
-from posts.services import KeyFactData, PostRejected, TimelineEventData
+from posts.services.core import KeyFactData, TimelineEventData
+from posts.services.errors import PostRejected
 from posts.urlnorm import MAX_URL_LENGTH, validate_public_url
 
 ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

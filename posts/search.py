@@ -13,7 +13,7 @@ operators and unbalanced quotes become notices shown next to the results.
 On PostgreSQL the words go to `websearch_to_tsquery('english', ...)` against `Post.search_vector`
 (GIN index `post_search_idx`), ranked by `ts_rank` and highlighted with `ts_headline`. On SQLite
 each word or phrase is a case-insensitive substring match over title, TL;DR, body, key numbers
-and tags, ordered by newest (README "Search and following" lists what that cannot do).
+and tags, ordered by newest (docs/search.md lists what that cannot do).
 """
 
 from __future__ import annotations

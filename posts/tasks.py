@@ -11,7 +11,7 @@ from django.conf import settings
 
 from posts.models import Post
 from posts.previews import PreviewNetworkError, PreviewRefused, fetch_preview
-from posts.services import post_preview_store
+from posts.services.previews import post_preview_store
 
 logger = logging.getLogger(__name__)
 

@@ -16,6 +16,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from faun.settings import PASSWORD_HASHERS as PRODUCTION_PASSWORD_HASHERS
+
 pytest_plugins = ["tests.service_fixtures"]
 
 REQUIRE_SERVICES = os.environ.get("CI", "").lower() in {"1", "true", "yes"} or os.environ.get(
@@ -105,3 +107,10 @@ def browser_page(live_server, monkeypatch):
         finally:
             context.close()
             browser.close()
+
+
+@pytest.fixture
+def argon2_hasher(settings):
+    """The production password hashers (Argon2 first), for the test that checks them; the suite
+    runs with a fast hasher (tests/settings.py)."""
+    settings.PASSWORD_HASHERS = PRODUCTION_PASSWORD_HASHERS

@@ -7,7 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.tokens import api_token_create
-from tests.factories import PostFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.posts.factories import PostFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""The benchmark harness (bench/run.py, README "Performance") runs end to end on a tiny data set:
+"""The benchmark harness (bench/run.py, docs/performance.md) runs end to end on a tiny data set:
 database generation with COPY, query counts, EXPLAIN, gunicorn on production settings and wrk."""
 
 from __future__ import annotations

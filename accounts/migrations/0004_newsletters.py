@@ -6,7 +6,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-import accounts.models.newsletters
+import core.validators
 
 
 class Migration(migrations.Migration):
@@ -92,7 +92,7 @@ class Migration(migrations.Migration):
                 ('frequency', models.CharField(choices=[('off', 'Off'), ('daily', 'Daily'), ('weekly', 'Weekly')], default='off', max_length=10)),
                 ('weekday', models.PositiveSmallIntegerField(default=0, help_text='0 = Monday.')),
                 ('hour', models.PositiveSmallIntegerField(default=8)),
-                ('timezone', models.CharField(default='UTC', max_length=64, validators=[accounts.models.newsletters.validate_timezone])),
+                ('timezone', models.CharField(default='UTC', max_length=64, validators=[core.validators.validate_timezone])),
                 ('next_due_at', models.DateTimeField(blank=True, null=True)),
                 ('last_period', models.CharField(blank=True, max_length=12)),
                 ('last_sent_at', models.DateTimeField(blank=True, null=True)),

@@ -12,11 +12,28 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api_auth import Authenticated
-from faun.api import PAGE_PARAMETERS, list_response, paginated
-from posts import selectors, services
+from core.api import PAGE_PARAMETERS, list_response, paginated
 from posts.api.serializers import PostSerializer
 from posts.models import Channel, Follow, Post, Tag
-from posts.services import FollowNotAllowed, PostActionNotAllowed
+from posts.selectors.directory import channel_get, tag_get, user_get_public
+from posts.selectors.feeds import hidden_post_list, saved_post_list
+from posts.selectors.posts import post_get_published
+from posts.services.errors import PostActionNotAllowed
+from posts.services.follows import (
+    FollowNotAllowed,
+    follow_add,
+    follow_remove,
+    follows_target_fields,
+    hidden_tag_add,
+    hidden_tag_remove,
+)
+from posts.services.lists import (
+    hidden_post_add,
+    hidden_post_remove,
+    saved_post_add,
+    saved_post_remove,
+)
+from posts.services.voting import vote_cast, vote_remove
 
 VOTE_STATE = inline_serializer(
     name="VoteState",
@@ -26,7 +43,7 @@ FLAG_STATE = inline_serializer(name="FlagState", fields={"active": serializers.B
 
 
 def _post_action(request: Request, short_id: str, action: Any, **kwargs: Any) -> Post:
-    post = selectors.post_get_published(short_id=short_id)
+    post = post_get_published(short_id=short_id)
     try:
         action(user=request.user, post=post, **kwargs)
     except PostActionNotAllowed as exc:
@@ -39,7 +56,7 @@ class PostVoteView(APIView):
         summary="Upvote a post", request=None, responses=VOTE_STATE, operation_id="posts_vote"
     )
     def post(self, request: Request, short_id: str) -> Response:
-        post = _post_action(request, short_id, services.vote_cast)
+        post = _post_action(request, short_id, vote_cast)
         post.refresh_from_db(fields=["score"])
         return Response({"voted": True, "score": post.score})
 
@@ -47,7 +64,7 @@ class PostVoteView(APIView):
         summary="Withdraw your vote", responses={200: VOTE_STATE}, operation_id="posts_unvote"
     )
     def delete(self, request: Request, short_id: str) -> Response:
-        post = _post_action(request, short_id, services.vote_remove)
+        post = _post_action(request, short_id, vote_remove)
         post.refresh_from_db(fields=["score"])
         return Response({"voted": False, "score": post.score})
 
@@ -60,14 +77,14 @@ class PostSaveView(APIView):
         operation_id="posts_save",
     )
     def post(self, request: Request, short_id: str) -> Response:
-        _post_action(request, short_id, services.saved_post_add)
+        _post_action(request, short_id, saved_post_add)
         return Response({"active": True})
 
     @extend_schema(
         summary="Unsave a post", responses={200: FLAG_STATE}, operation_id="posts_unsave"
     )
     def delete(self, request: Request, short_id: str) -> Response:
-        _post_action(request, short_id, services.saved_post_remove)
+        _post_action(request, short_id, saved_post_remove)
         return Response({"active": False})
 
 
@@ -79,14 +96,14 @@ class PostHideView(APIView):
         operation_id="posts_hide",
     )
     def post(self, request: Request, short_id: str) -> Response:
-        _post_action(request, short_id, services.hidden_post_add)
+        _post_action(request, short_id, hidden_post_add)
         return Response({"active": True})
 
     @extend_schema(
         summary="Unhide a post", responses={200: FLAG_STATE}, operation_id="posts_unhide"
     )
     def delete(self, request: Request, short_id: str) -> Response:
-        _post_action(request, short_id, services.hidden_post_remove)
+        _post_action(request, short_id, hidden_post_remove)
         return Response({"active": False})
 
 
@@ -105,7 +122,7 @@ class MyListView(APIView):
 
 
 class MySavedView(MyListView):
-    selector = staticmethod(selectors.saved_post_list)
+    selector = staticmethod(saved_post_list)
 
     @extend_schema(
         summary="Your saved posts",
@@ -118,7 +135,7 @@ class MySavedView(MyListView):
 
 
 class MyHiddenView(MyListView):
-    selector = staticmethod(selectors.hidden_post_list)
+    selector = staticmethod(hidden_post_list)
 
     @extend_schema(
         summary="Your hidden posts",
@@ -148,18 +165,18 @@ class FollowView(APIView):
         target = self.target(key)
         try:
             if add:
-                services.follow_add(user=request.user, target=target)
+                follow_add(user=request.user, target=target)
             else:
-                services.follow_remove(user=request.user, target=target)
+                follow_remove(user=request.user, target=target)
         except FollowNotAllowed as exc:
             raise exceptions.PermissionDenied(str(exc)) from exc
-        count = Follow.objects.filter(**services.follows_target_fields(target)).count()
+        count = Follow.objects.filter(**follows_target_fields(target)).count()
         return Response({"following": add, "follower_count": count})
 
 
 class TagFollowView(FollowView):
     def target(self, key: str) -> Tag:
-        return selectors.tag_get(slug=key)
+        return tag_get(slug=key)
 
     @extend_schema(
         summary="Follow a tag", request=None, responses=FOLLOW_STATE, operation_id="tags_follow"
@@ -176,7 +193,7 @@ class TagFollowView(FollowView):
 
 class ChannelFollowView(FollowView):
     def target(self, key: str) -> Channel:
-        return selectors.channel_get(handle=key)
+        return channel_get(handle=key)
 
     @extend_schema(
         summary="Follow a channel",
@@ -198,7 +215,7 @@ class ChannelFollowView(FollowView):
 
 class UserFollowView(FollowView):
     def target(self, key: str) -> Any:
-        return selectors.user_get_public(username=key)
+        return user_get_public(username=key)
 
     @extend_schema(
         summary="Follow a user (not yourself)",
@@ -224,10 +241,10 @@ class TagHideView(APIView):
         operation_id="tags_hide",
     )
     def post(self, request: Request, slug: str) -> Response:
-        services.hidden_tag_add(user=request.user, tag=selectors.tag_get(slug=slug))
+        hidden_tag_add(user=request.user, tag=tag_get(slug=slug))
         return Response({"active": True})
 
     @extend_schema(summary="Unhide a tag", responses={200: FLAG_STATE}, operation_id="tags_unhide")
     def delete(self, request: Request, slug: str) -> Response:
-        services.hidden_tag_remove(user=request.user, tag=selectors.tag_get(slug=slug))
+        hidden_tag_remove(user=request.user, tag=tag_get(slug=slug))
         return Response({"active": False})

@@ -8,11 +8,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from faun.api import PAGE_PARAMETERS, list_response, paginated
-from posts import selectors
+from core.api import PAGE_PARAMETERS, list_response, paginated
+from core.pagination import keyset_paginate
 from posts.api.serializers import TagSerializer
 from posts.models import Channel, Tag
-from posts.pagination import keyset_paginate
+from posts.selectors.directory import BY_HANDLE, BY_SLUG, channel_get, tag_get
 
 
 class TagListView(APIView):
@@ -26,7 +26,7 @@ class TagListView(APIView):
         return list_response(
             request,
             fetch=lambda after, size: keyset_paginate(
-                Tag.objects.all(), ordering=selectors.BY_SLUG, after=after, page_size=size
+                Tag.objects.all(), ordering=BY_SLUG, after=after, page_size=size
             ),
             serializer_class=TagSerializer,
         )
@@ -35,7 +35,7 @@ class TagListView(APIView):
 class TagDetailView(APIView):
     @extend_schema(summary="A tag", responses=TagSerializer)
     def get(self, request: Request, slug: str) -> Response:
-        return Response(TagSerializer(selectors.tag_get(slug=slug)).data)
+        return Response(TagSerializer(tag_get(slug=slug)).data)
 
 
 class ChannelMemberSerializer(serializers.Serializer):
@@ -75,7 +75,7 @@ class ChannelListView(APIView):
         return list_response(
             request,
             fetch=lambda after, size: keyset_paginate(
-                Channel.objects.all(), ordering=selectors.BY_HANDLE, after=after, page_size=size
+                Channel.objects.all(), ordering=BY_HANDLE, after=after, page_size=size
             ),
             serializer_class=ChannelSerializer,
         )
@@ -84,5 +84,5 @@ class ChannelListView(APIView):
 class ChannelDetailView(APIView):
     @extend_schema(summary="A channel with its members", responses=ChannelDetailSerializer)
     def get(self, request: Request, handle: str) -> Response:
-        channel = selectors.channel_get(handle=handle)
+        channel = channel_get(handle=handle)
         return Response(ChannelDetailSerializer(channel, context={"request": request}).data)

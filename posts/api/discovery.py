@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api_auth import Authenticated
-from faun.api import (
+from core.api import (
     PAGE_PARAMETERS,
     check_query_params,
     list_response,
@@ -17,10 +17,11 @@ from faun.api import (
     paginated,
     paginated_response,
 )
-from posts import search, selectors
+from posts import search
 from posts.api.posts import choice_param, search_param
 from posts.api.serializers import PostSerializer
 from posts.models import Follow, Post
+from posts.selectors.discovery import feed_followed, follow_list, hidden_tag_list, post_search
 
 
 class SearchResultSerializer(PostSerializer):
@@ -75,7 +76,7 @@ class SearchView(APIView):
         query = search_param(request, "q")
         if query is None:
             raise serializers.ValidationError({"q": ["Say what to search for."]})
-        page = selectors.post_search(
+        page = post_search(
             viewer=request.user,
             query=query,
             order=choice_param(request, "order", list(search.SEARCH_ORDERS), "relevance"),
@@ -102,7 +103,7 @@ class MyFeedView(APIView):
     )
     def get(self, request: Request) -> Response:
         check_query_params(request, {"order", "cursor", "page_size"})
-        page = selectors.feed_followed(
+        page = feed_followed(
             viewer=request.user,
             order=choice_param(request, "order", ["hot", "newest"], "hot"),
             after=request.query_params.get("cursor") or None,
@@ -156,9 +157,7 @@ class MyFollowsView(APIView):
     def get(self, request: Request) -> Response:
         return list_response(
             request,
-            fetch=lambda after, size: selectors.follow_list(
-                user=request.user, after=after, page_size=size
-            ),
+            fetch=lambda after, size: follow_list(user=request.user, after=after, page_size=size),
             serializer_class=FollowSerializer,
         )
 
@@ -175,7 +174,7 @@ class MyHiddenTagsView(APIView):
     def get(self, request: Request) -> Response:
         return list_response(
             request,
-            fetch=lambda after, size: selectors.hidden_tag_list(
+            fetch=lambda after, size: hidden_tag_list(
                 user=request.user, after=after, page_size=size
             ),
             serializer_class=HiddenTagSerializer,

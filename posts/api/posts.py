@@ -10,16 +10,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from faun.api import (
+from core.api import (
     PAGE_PARAMETERS,
     check_query_params,
     page_size_param,
     paginated,
     paginated_response,
 )
-from posts import search, selectors
+from posts import search
 from posts.api.serializers import PostDetailSerializer, PostSerializer
 from posts.models import Post
+from posts.selectors.core import ORDERINGS, TOP_PERIODS
+from posts.selectors.discovery import post_search
+from posts.selectors.feeds import feed_list
+from posts.selectors.posts import post_get_for_page
 
 
 class PostFilter(filters.FilterSet):
@@ -64,7 +68,7 @@ ORDER_PARAMETERS = [
     OpenApiParameter(
         "period",
         str,
-        enum=list(selectors.TOP_PERIODS),
+        enum=list(TOP_PERIODS),
         description=(
             "With order=top, or with `search`: posts of the last day, week, month or all "
             "(default all)."
@@ -129,20 +133,20 @@ class PostListView(APIView):
     def get(self, request: Request) -> Response:
         query = search_param(request, "search")
         if query is not None:
-            page = selectors.post_search(
+            page = post_search(
                 viewer=request.user,
                 query=query,
                 order=choice_param(request, "order", list(search.SEARCH_ORDERS), "relevance"),
-                period=choice_param(request, "period", list(selectors.TOP_PERIODS), "all"),
+                period=choice_param(request, "period", list(TOP_PERIODS), "all"),
                 queryset=filtered_posts(request),
                 after=request.query_params.get("cursor") or None,
                 page_size=page_size_param(request),
             )
             data = PostSerializer(page.items, many=True, context={"request": request}).data
             return paginated_response(request, page=page, data=data)
-        order = choice_param(request, "order", list(selectors.ORDERINGS), "hot")
-        period = choice_param(request, "period", list(selectors.TOP_PERIODS), "all")
-        page = selectors.feed_list(
+        order = choice_param(request, "order", list(ORDERINGS), "hot")
+        period = choice_param(request, "period", list(TOP_PERIODS), "all")
+        page = feed_list(
             viewer=request.user,
             order=order,
             period=period,
@@ -159,5 +163,5 @@ class PostDetailView(APIView):
         summary="A post with its TL;DR, key numbers and timeline", responses=PostDetailSerializer
     )
     def get(self, request: Request, short_id: str) -> Response:
-        post = selectors.post_get_for_page(short_id=short_id, viewer=request.user)
+        post = post_get_for_page(short_id=short_id, viewer=request.user)
         return Response(PostDetailSerializer(post, context={"request": request}).data)

@@ -12,7 +12,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from posts import selectors, services
 from posts.api.posts import PostDetailView, PostListView
 from posts.api.serializers import PostDetailSerializer
 from posts.models import (
@@ -27,7 +26,10 @@ from posts.models import (
     Post,
     Tag,
 )
-from posts.services import NON_FIELD, PostRejected
+from posts.selectors.posts import post_get_for_edit, post_get_for_page
+from posts.services.core import KeyFactData, TimelineEventData
+from posts.services.errors import NON_FIELD, PostRejected
+from posts.services.submission import post_delete, post_remove, post_submit, post_update
 
 
 class StrictSerializer(serializers.Serializer):
@@ -115,8 +117,8 @@ def service_arguments(data: dict[str, Any]) -> dict[str, Any]:
         "channel": data["channel"],
         "tldr": data["tldr"],
         "body": data["body"],
-        "key_facts": [services.KeyFactData(**fact) for fact in data["key_facts"]],
-        "timeline": [services.TimelineEventData(**event) for event in data["timeline"]],
+        "key_facts": [KeyFactData(**fact) for fact in data["key_facts"]],
+        "timeline": [TimelineEventData(**event) for event in data["timeline"]],
     }
 
 
@@ -169,7 +171,7 @@ def rejection_to_api(exc: PostRejected) -> exceptions.APIException:
 
 
 def detail_response(request: Request, post: Post, *, code: int = status.HTTP_200_OK) -> Response:
-    fresh = selectors.post_get_for_page(short_id=post.short_id, viewer=request.user)
+    fresh = post_get_for_page(short_id=post.short_id, viewer=request.user)
     response = Response(PostDetailSerializer(fresh, context={"request": request}).data, status=code)
     if code == status.HTTP_201_CREATED:
         response["Location"] = request.build_absolute_uri(f"/api/v1/posts/{post.short_id}/")
@@ -206,9 +208,7 @@ class PostCreateView(APIView):
         serializer = PostWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            post = services.post_submit(
-                author=request.user, **service_arguments(serializer.validated_data)
-            )
+            post = post_submit(author=request.user, **service_arguments(serializer.validated_data))
         except PostRejected as exc:
             raise rejection_to_api(exc) from exc
         return detail_response(request, post, code=status.HTTP_201_CREATED)
@@ -224,14 +224,14 @@ class PostEditView(APIView):
         operation_id="posts_partial_update",
     )
     def patch(self, request: Request, short_id: str) -> Response:
-        post = selectors.post_get_for_edit(user=request.user, short_id=short_id, action="edit")
+        post = post_get_for_edit(user=request.user, short_id=short_id, action="edit")
         if not isinstance(request.data, dict):
             raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
         merged = {**current_values(post), **request.data}
         serializer = PostWriteSerializer(data=merged)
         serializer.is_valid(raise_exception=True)
         try:
-            post = services.post_update(
+            post = post_update(
                 post=post, editor=request.user, **service_arguments(serializer.validated_data)
             )
         except PostRejected as exc:
@@ -240,8 +240,8 @@ class PostEditView(APIView):
 
     @extend_schema(summary="Delete your post", responses={204: None}, operation_id="posts_destroy")
     def delete(self, request: Request, short_id: str) -> Response:
-        post = selectors.post_get_for_edit(user=request.user, short_id=short_id, action="delete")
-        services.post_delete(post=post, user=request.user)
+        post = post_get_for_edit(user=request.user, short_id=short_id, action="delete")
+        post_delete(post=post, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -259,11 +259,11 @@ class PostRemoveView(APIView):
         operation_id="posts_remove",
     )
     def post(self, request: Request, short_id: str) -> Response:
-        post = selectors.post_get_for_edit(user=request.user, short_id=short_id, action="remove")
+        post = post_get_for_edit(user=request.user, short_id=short_id, action="remove")
         serializer = RemoveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            services.post_remove(
+            post_remove(
                 post=post, moderator=request.user, reason=serializer.validated_data["reason"]
             )
         except PostRejected as exc:

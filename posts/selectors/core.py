@@ -9,8 +9,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from accounts.models import User
+from core.pagination import Ordering
 from posts.models import HiddenPost, HiddenTag, Post, SavedPost, Tag, Vote
-from posts.pagination import Ordering
 
 Viewer = User | AnonymousUser | None
 

@@ -11,8 +11,8 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts.models import User
+from core.pagination import Ordering
 from posts.models import Channel, ChannelMembership, Follow, HiddenTag, Tag
-from posts.pagination import Ordering
 from posts.selectors.core import Viewer, _authenticated
 
 BY_SLUG = Ordering("slug", str, descending=False)

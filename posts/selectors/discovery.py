@@ -10,9 +10,9 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from accounts.models import User
+from core.pagination import KeysetPage, Ordering, keyset_paginate
 from posts import search
 from posts.models import FeedToken, Follow, HiddenTag, Post
-from posts.pagination import KeysetPage, Ordering, keyset_paginate
 from posts.search import ParsedQuery
 from posts.selectors.core import ORDERINGS, TOP_PERIODS, Viewer, _PostTag, posts_for_viewer
 from posts.selectors.feeds import _syndication_rows
@@ -167,3 +167,12 @@ def feed_token_user(*, secret: str) -> User | None:
         .first()
     )
     return token.user if token is not None else None
+
+
+def followed_tag_and_channel_ids(*, user: User) -> tuple[list[int], list[int]]:
+    """The ids of the tags and of the channels `user` follows (the digest form's choices)."""
+    follows = Follow.objects.filter(user=user).values_list("tag_id", "channel_id")
+    return (
+        [tag for tag, _ in follows if tag],
+        [channel for _, channel in follows if channel],
+    )

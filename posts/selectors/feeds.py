@@ -10,8 +10,8 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
+from core.pagination import KeysetPage, Ordering, keyset_paginate
 from posts.models import Channel, HiddenPost, Post, SavedPost, Tag
-from posts.pagination import KeysetPage, Ordering, keyset_paginate
 from posts.selectors.core import (
     _ROW_DEFERRED,
     _ROW_TAGS,

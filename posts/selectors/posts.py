@@ -3,7 +3,6 @@ submission runs against posts the site already has."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
@@ -13,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
+from core.text import duration_text
 from posts.models import Post
 from posts.selectors.core import Viewer, _authenticated, _viewer_flags
 from posts.urlnorm import normalize_url
@@ -77,15 +77,6 @@ def post_get_for_edit(*, user: Viewer, short_id: str, action: PostAction = "edit
         window = duration_text(settings.POST_EDIT_WINDOW_SECONDS)
         raise PermissionDenied(f"Posts can be edited for {window} after posting; that time is up.")
     return post
-
-
-def duration_text(seconds: float) -> str:
-    """'4 minutes', '6 hours': a duration for messages, rounded up to whole minutes or hours."""
-    minutes = max(1, math.ceil(seconds / 60))
-    if minutes < 60:
-        return f"{minutes} minute{'s' if minutes != 1 else ''}"
-    hours = math.ceil(minutes / 60)
-    return f"{hours} hour{'s' if hours != 1 else ''}"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User
-from posts.markdown import render_markdown
+from core.markdown import render_markdown
 from posts.models import Channel, KeyFact, Post, Tag, TimelineEvent
 from posts.ranking import hotness
 from posts.services.search import post_search_index

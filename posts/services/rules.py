@@ -17,7 +17,7 @@ from django.db.models import Count, Max
 from django.utils.timesince import timesince
 
 from accounts.models import User
-from posts import selectors
+from core.text import duration_text
 from posts.models import (
     BODY_MAX_LENGTH,
     KEY_FACTS_MAX,
@@ -35,6 +35,7 @@ from posts.models import (
     Tag,
     TimelineEvent,
 )
+from posts.selectors.posts import url_duplicate_check
 from posts.services.core import KeyFactData, TimelineEventData
 from posts.services.errors import NON_FIELD, PostRejected
 from posts.urlnorm import normalize_url, validate_public_url
@@ -74,7 +75,7 @@ def check_rate_limits(*, author: User, now: datetime) -> None:
             {
                 NON_FIELD: [
                     f"You have reached the limit of {limit} posts a day. "
-                    f"You can post again in {selectors.duration_text(wait)}."
+                    f"You can post again in {duration_text(wait)}."
                 ]
             },
             code="rate_limited",
@@ -84,13 +85,13 @@ def check_rate_limits(*, author: User, now: datetime) -> None:
     interval = timedelta(seconds=settings.POST_NEW_ACCOUNT_INTERVAL_SECONDS)
     if new_account and latest is not None and latest > now - interval:
         wait = (latest + interval - now).total_seconds()
-        every = selectors.duration_text(interval.total_seconds())
+        every = duration_text(interval.total_seconds())
         raise PostRejected(
             {
                 NON_FIELD: [
                     f"New accounts can post once every {every} "
                     f"during their first {settings.POST_NEW_ACCOUNT_DAYS} days. "
-                    f"You can post again in {selectors.duration_text(wait)}."
+                    f"You can post again in {duration_text(wait)}."
                 ]
             },
             code="rate_limited",
@@ -189,7 +190,7 @@ def _lock_url(normalized_url: str) -> None:
 def check_duplicate(*, url: str, exclude: Post | None = None) -> None:
     if connection.vendor == "postgresql":
         _lock_url(normalize_url(url))
-    check = selectors.url_duplicate_check(
+    check = url_duplicate_check(
         url=url, exclude_short_id=exclude.short_id if exclude is not None else None
     )
     existing = check.existing

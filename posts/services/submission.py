@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from posts import selectors
+from core.text import duration_text
 from posts.models import REMOVED_REASON_MAX_LENGTH, Channel, Post, Tag
 from posts.services.core import (
     KeyFactData,
@@ -97,7 +97,7 @@ def _check_editable(*, post: Post, editor: User) -> None:
         raise PermissionDenied("You can only edit your own posts.")
     if post.is_removed:
         raise PermissionDenied("This post was removed and can no longer be edited.")
-    window = selectors.duration_text(settings.POST_EDIT_WINDOW_SECONDS)
+    window = duration_text(settings.POST_EDIT_WINDOW_SECONDS)
     raise PermissionDenied(f"Posts can be edited for {window} after posting; that time is up.")
 
 

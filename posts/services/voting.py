@@ -63,3 +63,13 @@ def vote_remove(*, user: User, post: Post) -> bool:
         return False
     _post_rescore(post=post, locked=locked, delta=-1)
     return True
+
+
+@transaction.atomic
+def votes_withdraw_all(*, user: User) -> int:
+    """Withdraw every vote `user` cast, rescoring each post (for an account being deleted).
+    Returns how many votes went."""
+    count = 0
+    for vote in Vote.objects.filter(user=user).select_related("post"):
+        count += vote_remove(user=user, post=vote.post)
+    return count

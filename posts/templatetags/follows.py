@@ -8,7 +8,7 @@ from django import template
 from django.urls import reverse
 
 from accounts.models import User
-from posts import selectors
+from posts.selectors.directory import user_follow_state
 
 register = template.Library()
 
@@ -17,7 +17,7 @@ register = template.Library()
 def user_follow_button(context: dict[str, Any], profile_user: User) -> dict[str, Any]:
     """The follow button and follower count for `profile_user` (one query)."""
     request = context["request"]
-    state = selectors.user_follow_state(user=profile_user, viewer=request.user)
+    state = user_follow_state(user=profile_user, viewer=request.user)
     return {
         "request": request,
         "user": request.user,

@@ -18,9 +18,18 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from posts import selectors, services
+from core.pagination import InvalidCursor
 from posts.models import Post
-from posts.pagination import InvalidCursor
+from posts.selectors.feeds import hidden_post_list, saved_post_list
+from posts.selectors.posts import post_get_published
+from posts.services.errors import PostActionNotAllowed
+from posts.services.lists import (
+    hidden_post_add,
+    hidden_post_remove,
+    saved_post_add,
+    saved_post_remove,
+)
+from posts.services.voting import vote_cast, vote_remove
 from posts.views.browsing import bad_request, page_size_from
 
 
@@ -59,13 +68,13 @@ def post_action(view: PostAction) -> Callable[[HttpRequest, str], HttpResponse]:
                 return JsonResponse({"error": "Log in first.", "login_url": login_url}, status=401)
             return redirect(f"{login_url}?{urlencode({'next': back})}")
         try:
-            post = selectors.post_get_published(short_id=short_id)
+            post = post_get_published(short_id=short_id)
             state = view(request, post)
         except Http404:
             if json:
                 return JsonResponse({"error": "No such post."}, status=404)
             raise
-        except services.PostActionNotAllowed as exc:
+        except PostActionNotAllowed as exc:
             if json:
                 return JsonResponse({"error": str(exc)}, status=403)
             raise PermissionDenied(str(exc)) from exc
@@ -80,10 +89,10 @@ def post_action(view: PostAction) -> Callable[[HttpRequest, str], HttpResponse]:
 @post_action
 def post_vote(request: HttpRequest, post: Post) -> dict[str, Any]:
     if request.POST.get("action") == "remove":
-        services.vote_remove(user=request.user, post=post)  # type: ignore[arg-type]
+        vote_remove(user=request.user, post=post)  # type: ignore[arg-type]
         voted = False
     else:
-        services.vote_cast(user=request.user, post=post)  # type: ignore[arg-type]
+        vote_cast(user=request.user, post=post)  # type: ignore[arg-type]
         voted = True
     post.refresh_from_db(fields=["score"])
     return {"voted": voted, "score": post.score}
@@ -92,25 +101,25 @@ def post_vote(request: HttpRequest, post: Post) -> dict[str, Any]:
 @post_action
 def post_save(request: HttpRequest, post: Post) -> dict[str, Any]:
     if request.POST.get("action") == "unsave":
-        services.saved_post_remove(user=request.user, post=post)  # type: ignore[arg-type]
+        saved_post_remove(user=request.user, post=post)  # type: ignore[arg-type]
         return {"saved": False}
-    services.saved_post_add(user=request.user, post=post)  # type: ignore[arg-type]
+    saved_post_add(user=request.user, post=post)  # type: ignore[arg-type]
     return {"saved": True}
 
 
 @post_action
 def post_hide(request: HttpRequest, post: Post) -> dict[str, Any]:
     if request.POST.get("action") == "unhide":
-        services.hidden_post_remove(user=request.user, post=post)  # type: ignore[arg-type]
+        hidden_post_remove(user=request.user, post=post)  # type: ignore[arg-type]
         return {"hidden": False}
-    services.hidden_post_add(user=request.user, post=post)  # type: ignore[arg-type]
+    hidden_post_add(user=request.user, post=post)  # type: ignore[arg-type]
     if not _wants_json(request):
         messages.info(request, f"Hidden from your feeds: “{post.title}”. Find it under Hidden.")
     return {"hidden": True}
 
 
 def _user_list(request: HttpRequest, *, which: str) -> HttpResponse:
-    select = selectors.saved_post_list if which == "saved" else selectors.hidden_post_list
+    select = saved_post_list if which == "saved" else hidden_post_list
     try:
         page = select(
             user=request.user,  # type: ignore[arg-type]

@@ -10,8 +10,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from posts import selectors
-from posts.pagination import InvalidCursor
+from core.pagination import InvalidCursor
+from posts.selectors import directory
+from posts.selectors.core import TOP_PERIODS
+from posts.selectors.directory import channel_get_for_page, tag_get_for_page, user_get_public
+from posts.selectors.feeds import feed_list
+from posts.selectors.posts import post_earlier_submission, post_get_for_page
 
 
 def page_size_from(request: HttpRequest) -> int:
@@ -37,7 +41,7 @@ def render_feed(
     **filters: Any,
 ) -> HttpResponse:
     try:
-        page = selectors.feed_list(
+        page = feed_list(
             viewer=request.user,
             order=order,
             period=period,
@@ -77,7 +81,7 @@ def newest(request: HttpRequest) -> HttpResponse:
 
 
 def top(request: HttpRequest, period: str = "week") -> HttpResponse:
-    if period not in selectors.TOP_PERIODS:
+    if period not in TOP_PERIODS:
         return bad_request(request, "Top posts come by day, week, month or all time.")
     return render_feed(
         request,
@@ -86,13 +90,13 @@ def top(request: HttpRequest, period: str = "week") -> HttpResponse:
         context={
             "heading": "Top",
             "nav": "top",
-            "periods": list(selectors.TOP_PERIODS),
+            "periods": list(TOP_PERIODS),
         },
     )
 
 
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    tag = selectors.tag_get_for_page(slug=slug, viewer=request.user)
+    tag = tag_get_for_page(slug=slug, viewer=request.user)
     order = "newest" if request.GET.get("order") == "newest" else "hot"
     context = {
         "tag": tag,
@@ -109,11 +113,11 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def tag_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "posts/tag_list.html", {"tags": selectors.tag_list(), "nav": "tags"})
+    return render(request, "posts/tag_list.html", {"tags": directory.tag_list(), "nav": "tags"})
 
 
 def channel_detail(request: HttpRequest, handle: str) -> HttpResponse:
-    channel = selectors.channel_get_for_page(handle=handle, viewer=request.user)
+    channel = channel_get_for_page(handle=handle, viewer=request.user)
     if channel.handle != handle:
         return redirect(channel, permanent=True)
     return render_feed(
@@ -134,16 +138,37 @@ def channel_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "posts/channel_list.html",
-        {"channels": selectors.channel_list(), "nav": "channels"},
+        {"channels": directory.channel_list(), "nav": "channels"},
     )
 
 
 def post_detail(request: HttpRequest, short_id: str, slug: str | None = None) -> HttpResponse:
-    post = selectors.post_get_for_page(short_id=short_id, viewer=request.user)
+    post = post_get_for_page(short_id=short_id, viewer=request.user)
     if slug != post.slug:
         return redirect(post, permanent=True)
     return render(
         request,
         "posts/detail.html",
-        {"post": post, "previously_posted": selectors.post_earlier_submission(post=post)},
+        {"post": post, "previously_posted": post_earlier_submission(post=post)},
+    )
+
+
+def profile(request: HttpRequest, username: str) -> HttpResponse:
+    profile_user = user_get_public(username=username)
+    if profile_user.username != username:
+        return redirect(profile_user, permanent=True)
+    return render_feed(
+        request,
+        template="posts/profile.html",
+        order="newest",
+        author=profile_user,
+        context={
+            "profile_user": profile_user,
+            "heading": profile_user.shown_name,
+            "is_own_profile": request.user.is_authenticated and request.user.pk == profile_user.pk,
+            "feed_rss": reverse("posts:feed_user_rss", kwargs={"username": profile_user.username}),
+            "feed_atom": reverse(
+                "posts:feed_user_atom", kwargs={"username": profile_user.username}
+            ),
+        },
     )

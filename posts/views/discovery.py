@@ -18,9 +18,28 @@ from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from posts import search, selectors, services
+from core.pagination import InvalidCursor
+from posts import search
 from posts.models import Follow
-from posts.pagination import InvalidCursor
+from posts.selectors.directory import channel_get, tag_get, user_get_public
+from posts.selectors.discovery import (
+    feed_followed,
+    feed_token_active,
+    follow_list,
+    follows_any,
+    hidden_tag_list,
+    post_search,
+    search_effective_order,
+)
+from posts.services.follows import (
+    FollowNotAllowed,
+    feed_token_reset,
+    feed_token_revoke,
+    follow_add,
+    follow_remove,
+    hidden_tag_add,
+    hidden_tag_remove,
+)
 from posts.views.actions import _safe_next, _wants_json
 from posts.views.browsing import bad_request, page_size_from
 
@@ -50,7 +69,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
     if query.is_empty:
         return render(request, "posts/search.html", context)
     try:
-        page = selectors.post_search(
+        page = post_search(
             viewer=request.user,
             query=query,
             order=order,
@@ -67,7 +86,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
             **context,
             "page": page,
             "heading": f"Search: {query.text}",
-            "effective_order": selectors.search_effective_order(query=query, order=order),
+            "effective_order": search_effective_order(query=query, order=order),
             "ranked": query.has_text,
             "feed_rss": f"{reverse('posts:feed_search_rss')}?{feed_query}",
             "feed_atom": f"{reverse('posts:feed_search_atom')}?{feed_query}",
@@ -81,7 +100,7 @@ def my_feed(request: HttpRequest) -> HttpResponse:
     order = "newest" if request.GET.get("order") == "newest" else "hot"
     after = request.GET.get("after") or None
     try:
-        page = selectors.feed_followed(
+        page = feed_followed(
             viewer=request.user,  # type: ignore[arg-type]
             order=order,
             after=after,
@@ -91,7 +110,7 @@ def my_feed(request: HttpRequest) -> HttpResponse:
         return bad_request(request, BROKEN_CURSOR)
     follows_nothing = not page.items and not after
     if follows_nothing:
-        follows_nothing = not selectors.follows_any(user=request.user)  # type: ignore[arg-type]
+        follows_nothing = not follows_any(user=request.user)  # type: ignore[arg-type]
     return render(
         request,
         "posts/my_feed.html",
@@ -107,15 +126,15 @@ def my_feed(request: HttpRequest) -> HttpResponse:
 
 def _following_context(request: HttpRequest) -> dict[str, Any]:
     user = request.user
-    follows = selectors.follow_list(user=user, page_size=1000).items  # type: ignore[arg-type]
+    follows = follow_list(user=user, page_size=1000).items  # type: ignore[arg-type]
     return {
         "nav": "following",
         "heading": "Following",
         "followed_tags": [f for f in follows if f.tag_id],
         "followed_channels": [f for f in follows if f.channel_id],
         "followed_users": [f for f in follows if f.followed_user_id],
-        "hidden_tags": selectors.hidden_tag_list(user=user, page_size=1000).items,  # type: ignore[arg-type]
-        "feed_token": selectors.feed_token_active(user=user),  # type: ignore[arg-type]
+        "hidden_tags": hidden_tag_list(user=user, page_size=1000).items,  # type: ignore[arg-type]
+        "feed_token": feed_token_active(user=user),  # type: ignore[arg-type]
     }
 
 
@@ -131,10 +150,10 @@ def feed_token(request: HttpRequest) -> HttpResponse:
     """Reset (revoke and issue) or turn off the private feed address. The new address is shown
     once, on this response: only its hash is stored."""
     if request.POST.get("action") == "revoke":
-        if services.feed_token_revoke(user=request.user):  # type: ignore[arg-type]
+        if feed_token_revoke(user=request.user):  # type: ignore[arg-type]
             messages.info(request, "Your private feed address no longer works.")
         return redirect("posts:following")
-    issued = services.feed_token_reset(user=request.user)  # type: ignore[arg-type]
+    issued = feed_token_reset(user=request.user)  # type: ignore[arg-type]
     rss = reverse("posts:feed_my_rss", kwargs={"token": issued.secret})
     atom = reverse("posts:feed_my_atom", kwargs={"token": issued.secret})
     context = {
@@ -180,7 +199,7 @@ def _toggle_view(
                 if json:
                     return JsonResponse({"error": "Not found."}, status=404)
                 raise
-            except services.FollowNotAllowed as exc:
+            except FollowNotAllowed as exc:
                 if json:
                     return JsonResponse({"error": str(exc)}, status=403)
                 raise PermissionDenied(str(exc)) from exc
@@ -195,33 +214,33 @@ def _toggle_view(
 
 def _follow(request: HttpRequest, target: Any, add: bool, **count: Any) -> dict[str, Any]:
     if add:
-        services.follow_add(user=request.user, target=target)  # type: ignore[arg-type]
+        follow_add(user=request.user, target=target)  # type: ignore[arg-type]
     else:
-        services.follow_remove(user=request.user, target=target)  # type: ignore[arg-type]
+        follow_remove(user=request.user, target=target)  # type: ignore[arg-type]
     return {"following": add, "follower_count": Follow.objects.filter(**count).count()}
 
 
-@_toggle_view(lambda slug: selectors.tag_get(slug=slug), on="follow", off="unfollow")
+@_toggle_view(lambda slug: tag_get(slug=slug), on="follow", off="unfollow")
 def tag_follow(request: HttpRequest, tag: Any, add: bool) -> dict[str, Any]:
     return _follow(request, tag, add, tag=tag)
 
 
-@_toggle_view(lambda handle: selectors.channel_get(handle=handle), on="follow", off="unfollow")
+@_toggle_view(lambda handle: channel_get(handle=handle), on="follow", off="unfollow")
 def channel_follow(request: HttpRequest, channel: Any, add: bool) -> dict[str, Any]:
     return _follow(request, channel, add, channel=channel)
 
 
-@_toggle_view(lambda name: selectors.user_get_public(username=name), on="follow", off="unfollow")
+@_toggle_view(lambda name: user_get_public(username=name), on="follow", off="unfollow")
 def user_follow(request: HttpRequest, user: Any, add: bool) -> dict[str, Any]:
     return _follow(request, user, add, followed_user=user)
 
 
-@_toggle_view(lambda slug: selectors.tag_get(slug=slug), on="hide", off="unhide")
+@_toggle_view(lambda slug: tag_get(slug=slug), on="hide", off="unhide")
 def tag_hide(request: HttpRequest, tag: Any, add: bool) -> dict[str, Any]:
     if add:
-        services.hidden_tag_add(user=request.user, tag=tag)  # type: ignore[arg-type]
+        hidden_tag_add(user=request.user, tag=tag)  # type: ignore[arg-type]
         if not _wants_json(request):
             messages.info(request, f"Posts tagged #{tag.slug} are hidden from your lists.")
     else:
-        services.hidden_tag_remove(user=request.user, tag=tag)  # type: ignore[arg-type]
+        hidden_tag_remove(user=request.user, tag=tag)  # type: ignore[arg-type]
     return {"hidden": add}

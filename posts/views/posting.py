@@ -12,9 +12,13 @@ from django.shortcuts import redirect, render
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET, require_http_methods
 
-from posts import selectors, services
 from posts.forms import ADD_ROW_ACTIONS, PostEditor, PostRemoveForm
 from posts.models import Post
+from posts.selectors.posts import post_get_for_edit, url_duplicate_check
+from posts.services import submission
+from posts.services.core import post_draft_build
+from posts.services.errors import PostRejected
+from posts.services.submission import post_update
 
 
 def _post_form_page(request: HttpRequest, *, post: Post | None) -> HttpResponse:
@@ -38,14 +42,14 @@ def _post_form_page(request: HttpRequest, *, post: Post | None) -> HttpResponse:
     if not editor.is_valid():
         return render(request, template, {**context, "editor": editor}, status=400)
     if action != "publish":  # "preview", or anything unexpected: show, never save
-        draft = services.post_draft_build(author=user, **editor.service_kwargs())
+        draft = post_draft_build(author=user, **editor.service_kwargs())
         return render(request, template, {**context, "editor": editor, "draft": draft})
     try:
         if post is None:
-            saved = services.post_submit(author=user, **editor.service_kwargs())
+            saved = submission.post_submit(author=user, **editor.service_kwargs())
         else:
-            saved = services.post_update(post=post, editor=user, **editor.service_kwargs())
-    except services.PostRejected as exc:
+            saved = post_update(post=post, editor=user, **editor.service_kwargs())
+    except PostRejected as exc:
         editor.reject(exc)
         status = 429 if exc.code == "rate_limited" else 400
         return render(request, template, {**context, "editor": editor}, status=status)
@@ -66,16 +70,16 @@ def post_submit(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def post_edit(request: HttpRequest, short_id: str) -> HttpResponse:
-    post = selectors.post_get_for_edit(user=request.user, short_id=short_id, action="edit")
+    post = post_get_for_edit(user=request.user, short_id=short_id, action="edit")
     return _post_form_page(request, post=post)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def post_delete(request: HttpRequest, short_id: str) -> HttpResponse:
-    post = selectors.post_get_for_edit(user=request.user, short_id=short_id, action="delete")
+    post = post_get_for_edit(user=request.user, short_id=short_id, action="delete")
     if request.method == "POST":
-        services.post_delete(post=post, user=request.user)
+        submission.post_delete(post=post, user=request.user)
         messages.success(request, "Your post was deleted.")
         return redirect(post)
     return render(request, "posts/delete.html", {"post": post})
@@ -84,14 +88,14 @@ def post_delete(request: HttpRequest, short_id: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def post_remove(request: HttpRequest, short_id: str) -> HttpResponse:
-    post = selectors.post_get_for_edit(user=request.user, short_id=short_id, action="remove")
+    post = post_get_for_edit(user=request.user, short_id=short_id, action="remove")
     form = PostRemoveForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         try:
-            services.post_remove(
+            submission.post_remove(
                 post=post, moderator=request.user, reason=form.cleaned_data["reason"]
             )
-        except services.PostRejected as exc:
+        except PostRejected as exc:
             form.add_error("reason", exc.errors.get("reason", [exc.message]))
         else:
             messages.success(request, "The post was removed.")
@@ -113,9 +117,7 @@ def submit_check(request: HttpRequest) -> JsonResponse:
     if not url:
         return JsonResponse({"ok": True, "message": ""})
     try:
-        check = selectors.url_duplicate_check(
-            url=url, exclude_short_id=request.GET.get("exclude") or None
-        )
+        check = url_duplicate_check(url=url, exclude_short_id=request.GET.get("exclude") or None)
     except ValueError as exc:
         return JsonResponse({"ok": False, "message": str(exc)})
     existing = check.existing

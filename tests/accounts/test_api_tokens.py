@@ -9,7 +9,7 @@ import pytest
 
 from accounts.models import ApiToken
 from accounts.tokens import MAX_ACTIVE_TOKENS, api_token_create, token_hash
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

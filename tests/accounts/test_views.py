@@ -10,8 +10,10 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import OutboundEmail, User
-from tests.factories import PostFactory, UserFactory
+from accounts.models import User
+from outbox.models import OutboundEmail
+from tests.accounts.factories import UserFactory
+from tests.posts.factories import PostFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -640,7 +642,7 @@ def test_delete_account_keeps_posts_as_by_a_deleted_user(client):
     html = page(client.get(post.get_absolute_url()))
     assert "Still here after Ada leaves" in html
     assert "deleted user" in html
-    assert client.get(reverse("accounts:profile", args=["ada"])).status_code == 404
+    assert client.get(reverse("posts:profile", args=["ada"])).status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -672,7 +674,7 @@ def test_profile_page_shows_the_member_and_their_posts(client):
         username="ada", display_name="Ada Lovelace", bio="Engines.", website="https://ada.dev"
     )
     PostFactory(author=user, title="Notes on the Analytical Engine")
-    html = page(client.get(reverse("accounts:profile", args=["ada"])))
+    html = page(client.get(reverse("posts:profile", args=["ada"])))
     assert "Ada Lovelace" in html
     assert "Engines." in html
     assert 'href="https://ada.dev"' in html
@@ -680,11 +682,11 @@ def test_profile_page_shows_the_member_and_their_posts(client):
     assert "Edit your profile" not in html
 
     client.force_login(user)
-    assert "Edit your profile" in page(client.get(reverse("accounts:profile", args=["ada"])))
+    assert "Edit your profile" in page(client.get(reverse("posts:profile", args=["ada"])))
 
 
 def test_unknown_profile_is_a_404(client):
-    assert client.get(reverse("accounts:profile", args=["nobody"])).status_code == 404
+    assert client.get(reverse("posts:profile", args=["nobody"])).status_code == 404
 
 
 # --- no 500s -----------------------------------------------------------------------------------

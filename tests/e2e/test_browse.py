@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from tests.factories import ChannelFactory, PostFactory, TagFactory
+from tests.posts.factories import ChannelFactory, PostFactory, TagFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -8,7 +8,8 @@ import pytest
 from django.test import Client
 
 from posts.models import Follow, HiddenTag
-from tests.factories import PostFactory, TagFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.posts.factories import PostFactory, TagFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -11,10 +11,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from accounts.models import Newsletter, Subscription
-from accounts.services import issues
+from newsletters.models import Newsletter, Subscription
+from newsletters.services import issues
 from posts.models import Post
-from tests.factories import ChannelFactory, PostFactory
+from tests.posts.factories import ChannelFactory, PostFactory
 from tests.service_fixtures import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

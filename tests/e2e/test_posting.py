@@ -12,8 +12,9 @@ from django.test import Client
 from django.utils import timezone
 
 from posts.models import Post, SavedPost, Vote
-from tests.factories import TagFactory, UserFactory
+from tests.accounts.factories import UserFactory
 from tests.loopback import serve_pages
+from tests.posts.factories import TagFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -10,14 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from posts.services import vote_cast
-from tests.factories import (
-    ChannelFactory,
-    ChannelMembershipFactory,
-    PostFactory,
-    TagFactory,
-    UserFactory,
-)
+from posts.services.voting import vote_cast
+from tests.accounts.factories import UserFactory
+from tests.posts.factories import ChannelFactory, ChannelMembershipFactory, PostFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 

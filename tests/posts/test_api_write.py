@@ -11,13 +11,8 @@ from django.utils import timezone
 from accounts.models import ApiToken
 from accounts.tokens import api_token_create, api_token_revoke
 from posts.models import Post
-from tests.factories import (
-    ChannelFactory,
-    ChannelMembershipFactory,
-    PostFactory,
-    TagFactory,
-    UserFactory,
-)
+from tests.accounts.factories import UserFactory
+from tests.posts.factories import ChannelFactory, ChannelMembershipFactory, PostFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 

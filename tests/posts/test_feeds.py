@@ -5,7 +5,7 @@ from __future__ import annotations
 import feedparser
 import pytest
 
-from tests.factories import ChannelFactory, ChannelMembershipFactory, PostFactory, TagFactory
+from tests.posts.factories import ChannelFactory, ChannelMembershipFactory, PostFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 

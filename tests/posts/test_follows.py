@@ -7,15 +7,17 @@ import pytest
 from django.db import IntegrityError
 
 from accounts.tokens import api_token_create
-from posts import selectors, services
 from posts.models import FeedToken, Follow, HiddenPost
-from tests.factories import (
-    ChannelFactory,
-    ChannelMembershipFactory,
-    PostFactory,
-    TagFactory,
-    UserFactory,
+from posts.selectors.discovery import feed_token_user
+from posts.services.follows import (
+    FollowNotAllowed,
+    feed_token_reset,
+    follow_add,
+    follow_remove,
+    hidden_tag_add,
 )
+from tests.accounts.factories import UserFactory
+from tests.posts.factories import ChannelFactory, ChannelMembershipFactory, PostFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -52,15 +54,15 @@ def my_titles(client, url="/my/") -> list[str]:
 
 def test_follow_services_are_idempotent_and_refuse_following_yourself(world):
     reader = world["reader"]
-    assert services.follow_add(user=reader, target=world["rust"]) is True
-    assert services.follow_add(user=reader, target=world["rust"]) is False
-    assert services.follow_add(user=reader, target=world["channel"]) is True
-    assert services.follow_add(user=reader, target=world["ada"]) is True
+    assert follow_add(user=reader, target=world["rust"]) is True
+    assert follow_add(user=reader, target=world["rust"]) is False
+    assert follow_add(user=reader, target=world["channel"]) is True
+    assert follow_add(user=reader, target=world["ada"]) is True
     assert Follow.objects.filter(user=reader).count() == 3
-    with pytest.raises(services.FollowNotAllowed, match="yourself"):
-        services.follow_add(user=reader, target=reader)
-    assert services.follow_remove(user=reader, target=world["rust"]) is True
-    assert services.follow_remove(user=reader, target=world["rust"]) is False
+    with pytest.raises(FollowNotAllowed, match="yourself"):
+        follow_add(user=reader, target=reader)
+    assert follow_remove(user=reader, target=world["rust"]) is True
+    assert follow_remove(user=reader, target=world["rust"]) is False
 
 
 def test_the_database_refuses_a_second_follow_or_a_self_follow(world):
@@ -73,7 +75,7 @@ def test_the_database_refuses_a_second_follow_or_a_self_follow(world):
 def test_my_feed_has_exactly_the_followed_posts_once_each(client, world):
     reader = world["reader"]
     for target in (world["rust"], world["linux"], world["channel"], world["ada"]):
-        services.follow_add(user=reader, target=target)
+        follow_add(user=reader, target=target)
     client.force_login(reader)
     titles = my_titles(client, "/my/?order=newest")
     # "Rust and Linux" matches three follows (two tags and its author) and is listed once.
@@ -83,10 +85,10 @@ def test_my_feed_has_exactly_the_followed_posts_once_each(client, world):
 
 def test_my_feed_leaves_out_hidden_posts_and_hidden_tags(client, world):
     reader = world["reader"]
-    services.follow_add(user=reader, target=world["ada"])
-    services.follow_add(user=reader, target=world["rust"])
+    follow_add(user=reader, target=world["ada"])
+    follow_add(user=reader, target=world["rust"])
     HiddenPost.objects.create(user=reader, post=world["posts"]["ada"])
-    services.hidden_tag_add(user=reader, tag=world["linux"])
+    hidden_tag_add(user=reader, tag=world["linux"])
     client.force_login(reader)
     assert my_titles(client) == ["Rust post"]
 
@@ -94,7 +96,7 @@ def test_my_feed_leaves_out_hidden_posts_and_hidden_tags(client, world):
 def test_my_feed_pages_and_asks_visitors_to_log_in(client, world):
     assert client.get("/my/").status_code == 302
     reader = world["reader"]
-    services.follow_add(user=reader, target=world["rust"])
+    follow_add(user=reader, target=world["rust"])
     client.force_login(reader)
     first = client.get("/my/?order=newest&per_page=1")
     second = client.get(f"/my/?order=newest&per_page=1&after={first.context['page'].next_cursor}")
@@ -151,8 +153,8 @@ def test_visitors_are_sent_to_log_in_and_gets_are_refused(client, world):
 
 
 def test_channel_and_profile_pages_show_follow_buttons_and_counts(client, world):
-    services.follow_add(user=UserFactory(), target=world["channel"])
-    services.follow_add(user=UserFactory(), target=world["ada"])
+    follow_add(user=UserFactory(), target=world["channel"])
+    follow_add(user=UserFactory(), target=world["ada"])
     client.force_login(world["reader"])
     channel = client.get("/@devopslinks/").content.decode()
     assert 'action="/@devopslinks/-/follow/"' in channel
@@ -166,10 +168,10 @@ def test_channel_and_profile_pages_show_follow_buttons_and_counts(client, world)
 
 def test_following_page_lists_follows_and_hidden_tags_with_undo_buttons(client, world):
     reader = world["reader"]
-    services.follow_add(user=reader, target=world["rust"])
-    services.follow_add(user=reader, target=world["channel"])
-    services.follow_add(user=reader, target=world["ada"])
-    services.hidden_tag_add(user=reader, tag=world["linux"])
+    follow_add(user=reader, target=world["rust"])
+    follow_add(user=reader, target=world["channel"])
+    follow_add(user=reader, target=world["ada"])
+    hidden_tag_add(user=reader, tag=world["linux"])
     client.force_login(reader)
     html = client.get("/following/").content.decode()
     for text in (
@@ -189,8 +191,8 @@ def test_private_feed_serves_my_feed_until_the_token_is_reset_or_turned_off(
 ):
     settings.SITE_URL = "https://faun.example"
     reader = world["reader"]
-    services.follow_add(user=reader, target=world["rust"])
-    services.hidden_tag_add(user=reader, tag=world["linux"])
+    follow_add(user=reader, target=world["rust"])
+    hidden_tag_add(user=reader, tag=world["linux"])
     client.force_login(reader)
     created = client.post("/following/feed/", {"action": "reset"})
     assert created.status_code == 200
@@ -224,19 +226,19 @@ def test_private_feed_serves_my_feed_until_the_token_is_reset_or_turned_off(
 
 def test_feed_token_user_ignores_inactive_users_and_junk():
     user = UserFactory()
-    issued = services.feed_token_reset(user=user)
-    assert selectors.feed_token_user(secret=issued.secret) == user
-    assert selectors.feed_token_user(secret="") is None
-    assert selectors.feed_token_user(secret="x" * 500) is None
+    issued = feed_token_reset(user=user)
+    assert feed_token_user(secret=issued.secret) == user
+    assert feed_token_user(secret="") is None
+    assert feed_token_user(secret="x" * 500) is None
     user.is_active = False
     user.save(update_fields=["is_active"])
-    assert selectors.feed_token_user(secret=issued.secret) is None
+    assert feed_token_user(secret=issued.secret) is None
 
 
 def test_one_active_feed_token_per_user():
     user = UserFactory()
-    services.feed_token_reset(user=user)
-    services.feed_token_reset(user=user)
+    feed_token_reset(user=user)
+    feed_token_reset(user=user)
     assert FeedToken.objects.filter(user=user).count() == 2
     assert FeedToken.objects.filter(user=user, revoked_at__isnull=True).count() == 1
 

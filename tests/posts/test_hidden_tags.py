@@ -7,9 +7,12 @@ from __future__ import annotations
 import feedparser
 import pytest
 
-from posts import selectors, services
 from posts.models import HiddenTag
-from tests.factories import ChannelFactory, PostFactory, TagFactory, UserFactory
+from posts.selectors.core import hidden_tag_ids
+from posts.selectors.feeds import feed_items_for_syndication
+from posts.services.follows import feed_token_reset, follow_add, hidden_tag_add, hidden_tag_remove
+from tests.accounts.factories import UserFactory
+from tests.posts.factories import ChannelFactory, PostFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +26,8 @@ def world():
     hidden = PostFactory(title="Kernel coins", tags=[rust, crypto], author=author, channel=channel)
     other = PostFactory(title="Go kernel", tags=[go], author=author, channel=channel)
     reader = UserFactory()
-    services.hidden_tag_add(user=reader, tag=crypto)
-    services.follow_add(user=reader, target=rust)
+    hidden_tag_add(user=reader, tag=crypto)
+    follow_add(user=reader, target=rust)
     return {
         "reader": reader,
         "crypto": crypto,
@@ -86,14 +89,14 @@ def test_api_lists_leave_out_posts_with_a_hidden_tag(client, world, url):
 
 def test_private_feed_and_digest_selectors_leave_them_out(client, world):
     reader = world["reader"]
-    secret = services.feed_token_reset(user=reader).secret
+    secret = feed_token_reset(user=reader).secret
     feed = feedparser.parse(client.get(f"/feeds/my/{secret}.rss").content)
     assert [entry.title for entry in feed.entries] == ["Kernel news"]
-    assert selectors.hidden_tag_ids(user=reader) == {world["crypto"].pk}
-    personal = selectors.feed_items_for_syndication(viewer=reader)
+    assert hidden_tag_ids(user=reader) == {world["crypto"].pk}
+    personal = feed_items_for_syndication(viewer=reader)
     assert world["hidden"] not in personal
     assert world["shown"] in personal
-    assert world["hidden"] in selectors.feed_items_for_syndication()  # the public feeds
+    assert world["hidden"] in feed_items_for_syndication()  # the public feeds
 
 
 def test_a_hidden_tags_page_says_so_and_offers_to_unhide(client, world):
@@ -137,6 +140,6 @@ def test_api_hide_and_unhide_tags(client, world):
 
 def test_hidden_tag_services_are_idempotent(world):
     reader = world["reader"]
-    assert services.hidden_tag_add(user=reader, tag=world["crypto"]) is False
-    assert services.hidden_tag_remove(user=reader, tag=world["crypto"]) is True
-    assert services.hidden_tag_remove(user=reader, tag=world["crypto"]) is False
+    assert hidden_tag_add(user=reader, tag=world["crypto"]) is False
+    assert hidden_tag_remove(user=reader, tag=world["crypto"]) is True
+    assert hidden_tag_remove(user=reader, tag=world["crypto"]) is False

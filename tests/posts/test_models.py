@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from posts.models import Channel, KeyFact, Post, Tag, TimelineEvent
-from tests.factories import PostFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.posts.factories import PostFactory
 
 pytestmark = pytest.mark.django_db
 

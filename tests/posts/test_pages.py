@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from posts.models import Post
-from tests.factories import ChannelFactory, ChannelMembershipFactory, PostFactory, TagFactory
+from tests.posts.factories import ChannelFactory, ChannelMembershipFactory, PostFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -32,8 +32,8 @@ def test_home_lists_hot_posts_with_domain_tags_and_author(client):
 
 
 def test_hot_ranks_a_voted_post_above_an_equally_old_unvoted_one(client):
-    from posts.services import vote_cast
-    from tests.factories import UserFactory
+    from posts.services.voting import vote_cast
+    from tests.accounts.factories import UserFactory
 
     quiet = PostFactory(title="Quiet post")
     loud = PostFactory(title="Loud post", published_at=quiet.published_at)

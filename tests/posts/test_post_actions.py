@@ -7,8 +7,9 @@ import pytest
 from django.test import Client
 
 from posts.models import HiddenPost, Post, SavedPost, Vote
-from posts.services import hidden_post_add, saved_post_add
-from tests.factories import ChannelFactory, PostFactory, TagFactory, UserFactory
+from posts.services.lists import hidden_post_add, saved_post_add
+from tests.accounts.factories import UserFactory
+from tests.posts.factories import ChannelFactory, PostFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 

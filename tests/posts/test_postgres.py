@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from posts import selectors
 from posts.models import Post
-from tests.factories import PostFactory, TagFactory
+from posts.selectors.core import posts_for_viewer
+from tests.posts.factories import PostFactory, TagFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -26,8 +26,8 @@ def test_hot_and_newest_feeds_use_their_indexes():
     tag = TagFactory()
     for _ in range(5):
         PostFactory(tags=[tag])
-    hot = selectors.posts_for_viewer(viewer=None).order_by("-hotness", "-id")[:26]
-    newest = selectors.posts_for_viewer(viewer=None).order_by("-published_at", "-id")[:26]
+    hot = posts_for_viewer(viewer=None).order_by("-hotness", "-id")[:26]
+    newest = posts_for_viewer(viewer=None).order_by("-published_at", "-id")[:26]
     assert "post_hot_idx" in explain(hot)
     assert "post_newest_idx" in explain(newest)
     assert Post.objects.count() == 5

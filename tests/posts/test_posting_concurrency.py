@@ -10,10 +10,14 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from posts import services
 from posts.models import Post
 from posts.ranking import hotness
-from tests.factories import TagFactory, UserFactory
+from posts.services.core import post_create
+from posts.services.errors import PostRejected
+from posts.services.submission import post_submit
+from posts.services.voting import vote_cast
+from tests.accounts.factories import UserFactory
+from tests.posts.factories import TagFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -42,7 +46,7 @@ def race(*calls) -> list[object]:
 
 def submitter(author, url, tag):
     def call():
-        return services.post_submit(
+        return post_submit(
             author=author,
             url=url,
             title="Same story",
@@ -69,7 +73,7 @@ def test_two_users_posting_the_same_link_at_once_get_one_post(attempt):
         )
     )
     posts = [r for r in results if isinstance(r, Post)]
-    refusals = [r for r in results if isinstance(r, services.PostRejected)]
+    refusals = [r for r in results if isinstance(r, PostRejected)]
     assert len(posts) == 1, results
     assert [r.code for r in refusals] == ["duplicate"] * 3
     assert Post.objects.count() == 1
@@ -84,7 +88,7 @@ def test_a_new_account_cannot_slip_two_posts_past_the_interval_at_once():
 
 
 def test_votes_cast_at_the_same_moment_all_count():
-    post = services.post_create(
+    post = post_create(
         author=UserFactory(),
         title="Popular",
         url="https://example.com/popular",
@@ -95,9 +99,7 @@ def test_votes_cast_at_the_same_moment_all_count():
     )
     voters = [UserFactory() for _ in range(8)]
 
-    results = race(
-        *(lambda voter=voter: services.vote_cast(user=voter, post=post) for voter in voters)
-    )
+    results = race(*(lambda voter=voter: vote_cast(user=voter, post=post) for voter in voters))
 
     assert results == [True] * 8
     post.refresh_from_db()

@@ -11,21 +11,22 @@ from django.core.management import call_command
 from django.http import Http404
 from django.utils import timezone
 
-from posts import selectors, services
 from posts.models import HiddenPost, KeyFact, Post, SavedPost, TimelineEvent
-from posts.services import (
-    KeyFactData,
-    PostActionNotAllowed,
-    PostRejected,
-    TimelineEventData,
+from posts.selectors.core import posts_for_viewer
+from posts.selectors.feeds import feed_list, hidden_post_list
+from posts.selectors.posts import post_earlier_submission, post_get_for_edit, url_duplicate_check
+from posts.services.core import KeyFactData, TimelineEventData
+from posts.services.errors import PostActionNotAllowed, PostRejected
+from posts.services.lists import (
+    hidden_post_add,
+    hidden_post_remove,
+    saved_post_add,
+    saved_post_remove,
 )
-from tests.factories import (
-    ChannelFactory,
-    ChannelMembershipFactory,
-    PostFactory,
-    TagFactory,
-    UserFactory,
-)
+from posts.services.submission import post_delete, post_remove, post_submit, post_update
+from posts.services.voting import vote_cast
+from tests.accounts.factories import UserFactory
+from tests.posts.factories import ChannelFactory, ChannelMembershipFactory, PostFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +57,7 @@ def submit(author, **overrides):
         ],
     }
     fields.update(overrides)
-    return services.post_submit(author=author, **fields)
+    return post_submit(author=author, **fields)
 
 
 def age(post: Post, **delta) -> None:
@@ -165,7 +166,7 @@ def test_one_to_five_distinct_tags(author):
     tags = [TagFactory(slug=f"t{i}") for i in range(6)]
     assert "Choose 1 to 5 tags." in rejected("invalid", "tags", author=author, tags=tags).message
     with pytest.raises(PostRejected, match="1 to 5 tags"):
-        services.post_submit(
+        post_submit(
             author=author,
             url="",
             title="No tags",
@@ -227,7 +228,7 @@ def test_everyone_has_a_daily_cap_counted_in_the_database(author, settings):
     ) == "You have reached the limit of 3 posts a day. You can post again in 4 hours."
     assert 3 * 3600 < error.retry_after <= 4 * 3600
     # Deleting a post does not give its slot back.
-    services.post_delete(post=posts[1], user=author)
+    post_delete(post=posts[1], user=author)
     rejected("rate_limited", "__all__", author=author, url="https://e.example/x")
     age(posts[0], hours=25)
     assert submit(author, url="https://e.example/x").is_published
@@ -261,30 +262,30 @@ def test_an_older_post_of_the_link_does_not_block_and_is_shown_as_previously_pos
     old = submit(author)
     age(old, days=31)
     new = submit(author, url="http://www.lwn.example/articles/1/")
-    assert selectors.post_earlier_submission(post=new) == old
-    assert selectors.post_earlier_submission(post=old) is None
+    assert post_earlier_submission(post=new) == old
+    assert post_earlier_submission(post=old) is None
 
 
 def test_a_removed_post_does_not_block_its_link(author):
     first = submit(author)
-    services.post_delete(post=first, user=author)
+    post_delete(post=first, user=author)
     assert submit(author).is_published
 
 
 def test_duplicate_check_reports_recent_and_older_posts(author):
     post = submit(author)
-    check = selectors.url_duplicate_check(url="http://lwn.example/articles/1")
+    check = url_duplicate_check(url="http://lwn.example/articles/1")
     assert check.existing == post
     assert check.blocks
-    assert not selectors.url_duplicate_check(
+    assert not url_duplicate_check(
         url="http://lwn.example/articles/1", exclude_short_id=post.short_id
     ).existing
     age(post, days=40)
-    check = selectors.url_duplicate_check(url="http://lwn.example/articles/1")
+    check = url_duplicate_check(url="http://lwn.example/articles/1")
     assert check.existing == post
     assert not check.blocks
     with pytest.raises(ValueError, match="Only http"):
-        selectors.url_duplicate_check(url="javascript:alert(1)")
+        url_duplicate_check(url="javascript:alert(1)")
 
 
 # Editing, deleting, removing.
@@ -292,11 +293,11 @@ def test_duplicate_check_reports_recent_and_older_posts(author):
 
 def test_author_edits_within_the_window(author, django_capture_on_commit_callbacks):
     post = submit(author)
-    services.vote_cast(user=UserFactory(), post=post)
+    vote_cast(user=UserFactory(), post=post)
     Post.objects.filter(pk=post.pk).update(preview_title="Old", preview_fetched_at=timezone.now())
     go = TagFactory(slug="go")
     with django_capture_on_commit_callbacks() as callbacks:
-        services.post_update(
+        post_update(
             post=post,
             editor=author,
             url="https://new.example/story",
@@ -336,7 +337,7 @@ def edit(post, editor, **overrides):
         "timeline": [],
     }
     fields.update(overrides)
-    return services.post_update(post=post, editor=editor, **fields)
+    return post_update(post=post, editor=editor, **fields)
 
 
 def test_keeping_the_same_link_is_not_a_duplicate_but_taking_another_recent_one_is(author):
@@ -363,15 +364,15 @@ def test_others_cannot_edit_and_the_window_closes(author, settings):
 def test_author_deletes_softly_and_only_once(author):
     post = submit(author)
     with pytest.raises(PermissionDenied):
-        services.post_delete(post=post, user=UserFactory())
-    services.post_delete(post=post, user=author)
+        post_delete(post=post, user=UserFactory())
+    post_delete(post=post, user=author)
     post.refresh_from_db()
     assert post.is_removed
     assert post.removed_by == author
     assert post.was_deleted_by_author
-    assert not selectors.posts_for_viewer(viewer=None).filter(pk=post.pk).exists()
+    assert not posts_for_viewer(viewer=None).filter(pk=post.pk).exists()
     with pytest.raises(PermissionDenied, match="already removed"):
-        services.post_delete(post=post, user=author)
+        post_delete(post=post, user=author)
     with pytest.raises(PermissionDenied, match="removed"):
         edit(post, author)
 
@@ -380,11 +381,11 @@ def test_staff_remove_any_post_with_a_reason(author):
     post = submit(author)
     moderator = UserFactory(is_staff=True)
     with pytest.raises(PermissionDenied, match="Only moderators"):
-        services.post_remove(post=post, moderator=author, reason="spam")
+        post_remove(post=post, moderator=author, reason="spam")
     with pytest.raises(PostRejected) as info:
-        services.post_remove(post=post, moderator=moderator, reason="   ")
+        post_remove(post=post, moderator=moderator, reason="   ")
     assert "reason" in info.value.errors
-    services.post_remove(post=post, moderator=moderator, reason="Spam.")
+    post_remove(post=post, moderator=moderator, reason="Spam.")
     post.refresh_from_db()
     assert (post.status, post.removed_by, post.removed_reason) == ("removed", moderator, "Spam.")
     assert not post.was_deleted_by_author
@@ -393,25 +394,25 @@ def test_staff_remove_any_post_with_a_reason(author):
 def test_post_get_for_edit_is_the_one_permission_check(author, settings):
     post = submit(author)
     other, staff = UserFactory(), UserFactory(is_staff=True)
-    assert selectors.post_get_for_edit(user=author, short_id=post.short_id) == post
+    assert post_get_for_edit(user=author, short_id=post.short_id) == post
     with pytest.raises(Http404):
-        selectors.post_get_for_edit(user=author, short_id="nope00")
+        post_get_for_edit(user=author, short_id="nope00")
     for user in (other, staff):
         with pytest.raises(PermissionDenied):
-            selectors.post_get_for_edit(user=user, short_id=post.short_id)
+            post_get_for_edit(user=user, short_id=post.short_id)
     with pytest.raises(PermissionDenied):
-        selectors.post_get_for_edit(user=other, short_id=post.short_id, action="delete")
+        post_get_for_edit(user=other, short_id=post.short_id, action="delete")
     with pytest.raises(PermissionDenied):
-        selectors.post_get_for_edit(user=author, short_id=post.short_id, action="remove")
-    assert selectors.post_get_for_edit(user=staff, short_id=post.short_id, action="remove")
+        post_get_for_edit(user=author, short_id=post.short_id, action="remove")
+    assert post_get_for_edit(user=staff, short_id=post.short_id, action="remove")
     age(post, hours=7)
     with pytest.raises(PermissionDenied, match="6 hours"):
-        selectors.post_get_for_edit(user=author, short_id=post.short_id)
+        post_get_for_edit(user=author, short_id=post.short_id)
     # Deleting has no window.
-    assert selectors.post_get_for_edit(user=author, short_id=post.short_id, action="delete")
+    assert post_get_for_edit(user=author, short_id=post.short_id, action="delete")
     draft = PostFactory(status=Post.Status.DRAFT, published_at=None)
     with pytest.raises(Http404):
-        selectors.post_get_for_edit(user=other, short_id=draft.short_id)
+        post_get_for_edit(user=other, short_id=draft.short_id)
 
 
 # Saved and hidden posts.
@@ -419,21 +420,21 @@ def test_post_get_for_edit_is_the_one_permission_check(author, settings):
 
 def test_save_and_hide_are_idempotent_and_only_for_published_posts():
     post, user = PostFactory(), UserFactory()
-    assert services.saved_post_add(user=user, post=post) is True
-    assert services.saved_post_add(user=user, post=post) is False
-    assert services.hidden_post_add(user=user, post=post) is True
-    assert services.hidden_post_add(user=user, post=post) is False
+    assert saved_post_add(user=user, post=post) is True
+    assert saved_post_add(user=user, post=post) is False
+    assert hidden_post_add(user=user, post=post) is True
+    assert hidden_post_add(user=user, post=post) is False
     assert SavedPost.objects.count() == HiddenPost.objects.count() == 1
-    assert services.saved_post_remove(user=user, post=post) is True
-    assert services.saved_post_remove(user=user, post=post) is False
-    assert services.hidden_post_remove(user=user, post=post) is True
-    assert services.hidden_post_remove(user=user, post=post) is False
+    assert saved_post_remove(user=user, post=post) is True
+    assert saved_post_remove(user=user, post=post) is False
+    assert hidden_post_remove(user=user, post=post) is True
+    assert hidden_post_remove(user=user, post=post) is False
     Post.objects.filter(pk=post.pk).update(status=Post.Status.REMOVED)
     post.refresh_from_db()
     with pytest.raises(PostActionNotAllowed):
-        services.saved_post_add(user=user, post=post)
+        saved_post_add(user=user, post=post)
     with pytest.raises(PostActionNotAllowed):
-        services.hidden_post_add(user=user, post=post)
+        hidden_post_add(user=user, post=post)
 
 
 def test_database_refuses_a_second_hidden_row():
@@ -449,14 +450,14 @@ def test_hidden_posts_leave_the_viewers_feeds_only():
     tag = TagFactory(slug="go")
     hidden, kept = PostFactory(tags=[tag]), PostFactory(tags=[tag])
     viewer = UserFactory()
-    services.hidden_post_add(user=viewer, post=hidden)
+    hidden_post_add(user=viewer, post=hidden)
     for kwargs in ({}, {"tag": tag}, {"author": hidden.author}, {"order": "top"}):
-        mine = selectors.feed_list(viewer=viewer, **kwargs).items
-        theirs = selectors.feed_list(viewer=UserFactory(), **kwargs).items
+        mine = feed_list(viewer=viewer, **kwargs).items
+        theirs = feed_list(viewer=UserFactory(), **kwargs).items
         assert hidden not in mine
         assert hidden in theirs
-    assert kept in selectors.feed_list(viewer=viewer).items
-    assert selectors.hidden_post_list(user=viewer).items == [hidden]
+    assert kept in feed_list(viewer=viewer).items
+    assert hidden_post_list(user=viewer).items == [hidden]
 
 
 # Re-normalizing stored URLs.

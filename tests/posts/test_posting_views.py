@@ -8,13 +8,8 @@ import pytest
 from django.utils import timezone
 
 from posts.models import KeyFact, Post, TimelineEvent
-from tests.factories import (
-    ChannelFactory,
-    ChannelMembershipFactory,
-    PostFactory,
-    TagFactory,
-    UserFactory,
-)
+from tests.accounts.factories import UserFactory
+from tests.posts.factories import ChannelFactory, ChannelMembershipFactory, PostFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,21 +11,17 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from posts import services
-from posts.markdown import ALLOWED_TAGS
+from core.markdown import ALLOWED_TAGS
 from posts.models import Post
 from posts.previews import LinkPreview
-from tests.factories import PostFactory, TagFactory, UserFactory
+from posts.services.previews import post_preview_store
+from tests.accounts.factories import UserFactory
+from tests.posts.factories import PostFactory, TagFactory
 from tests.xss_corpus import XSS_PAYLOADS, assert_no_markup_injection, assert_payload_not_injected
 
 pytestmark = pytest.mark.django_db
 
 assert len(XSS_PAYLOADS) >= 30
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -110,7 +106,7 @@ def test_payload_in_every_field_never_becomes_markup(client, author, payload):
 @pytest.mark.parametrize("payload", XSS_PAYLOADS)
 def test_link_preview_text_from_other_sites_never_becomes_markup(client, payload):
     post = PostFactory(body="", tldr=[], url="https://xss.example/article")
-    services.post_preview_store(
+    post_preview_store(
         post_id=post.pk,
         url=post.url,
         preview=LinkPreview(title=payload, description=payload, site_name=payload, image_url=""),

@@ -7,14 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from posts.models import HiddenPost, SavedPost
-from posts.services import vote_cast
-from tests.factories import (
-    ChannelFactory,
-    ChannelMembershipFactory,
-    PostFactory,
-    TagFactory,
-    UserFactory,
-)
+from posts.services.voting import vote_cast
+from tests.accounts.factories import UserFactory
+from tests.posts.factories import ChannelFactory, ChannelMembershipFactory, PostFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -155,7 +150,7 @@ def test_search_pages_have_constant_query_counts(client, world):
 
 
 def test_my_feed_has_a_constant_query_count(client, world):
-    from posts.services import follow_add
+    from posts.services.follows import follow_add
 
     voter = world["voter"]
     follow_add(user=voter, target=world["tag"])
@@ -175,7 +170,7 @@ def test_my_feed_has_a_constant_query_count(client, world):
 
 
 def test_api_search_and_my_feed_have_constant_query_counts(client, world):
-    from posts.services import follow_add
+    from posts.services.follows import follow_add
 
     voter = world["voter"]
     follow_add(user=voter, target=world["tag"])

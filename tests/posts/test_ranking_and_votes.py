@@ -10,8 +10,9 @@ from django.test.utils import CaptureQueriesContext
 
 from posts.models import Post, Vote
 from posts.ranking import hotness
-from posts.services import VoteNotAllowed, vote_cast, vote_remove
-from tests.factories import PostFactory, UserFactory
+from posts.services.voting import VoteNotAllowed, vote_cast, vote_remove
+from tests.accounts.factories import UserFactory
+from tests.posts.factories import PostFactory
 
 
 def test_ten_times_the_score_is_worth_one_window_of_age(settings):

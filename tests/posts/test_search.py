@@ -8,17 +8,12 @@ import feedparser
 import pytest
 from django.db import connection
 
-from posts import selectors
 from posts.models import HiddenPost
 from posts.search import parse_query
-from posts.services import hidden_tag_add
-from tests.factories import (
-    ChannelFactory,
-    ChannelMembershipFactory,
-    PostFactory,
-    TagFactory,
-    UserFactory,
-)
+from posts.selectors.discovery import post_search
+from posts.services.follows import hidden_tag_add
+from tests.accounts.factories import UserFactory
+from tests.posts.factories import ChannelFactory, ChannelMembershipFactory, PostFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -303,11 +298,9 @@ def test_sqlite_fallback_is_substring_and_newest_first(client):
     older = PostFactory(title="Kernel scheduler")
     newer = PostFactory(title="Unrelated", body="mentions the kernel once")
     assert older.published_at < newer.published_at
-    page = selectors.post_search(viewer=None, query=parse_query("kernel"), order="relevance")
+    page = post_search(viewer=None, query=parse_query("kernel"), order="relevance")
     assert [post.pk for post in page.items] == [newer.pk, older.pk]  # newest, not relevance
-    assert [p.pk for p in selectors.post_search(viewer=None, query=parse_query("sched")).items] == [
-        older.pk
-    ]
+    assert [p.pk for p in post_search(viewer=None, query=parse_query("sched")).items] == [older.pk]
     html = client.get("/search?q=kernel").content.decode()
     assert "relevance ranking needs PostgreSQL" in html
     assert "<mark>Kernel</mark> scheduler" in html

@@ -8,16 +8,19 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from posts import selectors, services
 from posts.models import Post
 from posts.search import parse_query
-from tests.factories import PostFactory, TagFactory, UserFactory
+from posts.selectors.discovery import post_search
+from posts.services.core import KeyFactData
+from posts.services.submission import post_delete, post_update
+from tests.accounts.factories import UserFactory
+from tests.posts.factories import PostFactory, TagFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 
 def search(text: str, **kwargs) -> list[Post]:
-    return selectors.post_search(viewer=None, query=parse_query(text), **kwargs).items
+    return post_search(viewer=None, query=parse_query(text), **kwargs).items
 
 
 def test_a_title_match_ranks_above_a_body_match():
@@ -64,7 +67,7 @@ def test_headlines_mark_matches_and_escape_the_rest():
 def test_the_vector_follows_edits_and_deletions():
     author = UserFactory()
     post = PostFactory(author=author, title="Original title about sloths")
-    services.post_update(
+    post_update(
         post=post,
         editor=author,
         url=post.url,
@@ -73,14 +76,14 @@ def test_the_vector_follows_edits_and_deletions():
         channel=None,
         tldr=[],
         body="",
-        key_facts=[services.KeyFactData("9", "armoured mammals")],
+        key_facts=[KeyFactData("9", "armoured mammals")],
         timeline=[],
     )
     assert search("sloths") == []
     assert [p.pk for p in search("pangolins")] == [post.pk]
     assert [p.pk for p in search("zoology")] == [post.pk]
     assert [p.pk for p in search("armoured")] == [post.pk]
-    services.post_delete(post=post, user=author)
+    post_delete(post=post, user=author)
     assert search("pangolins") == []
 
 

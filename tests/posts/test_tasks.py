@@ -12,12 +12,14 @@ import pytest
 from celery.exceptions import Retry
 from django.utils import timezone
 
-from posts import services
 from posts.models import Post
 from posts.previews import LinkPreview, PreviewNetworkError
+from posts.services.previews import post_preview_store
+from posts.services.submission import post_submit
 from posts.tasks import post_fetch_preview
-from tests.factories import PostFactory, TagFactory, UserFactory
+from tests.accounts.factories import UserFactory
 from tests.loopback import serve_pages
+from tests.posts.factories import PostFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +108,7 @@ def test_submitting_queues_the_fetch_after_commit(
 ):
     author = UserFactory()
     with django_capture_on_commit_callbacks(execute=True):
-        post = services.post_submit(
+        post = post_submit(
             author=author,
             url=f"{site.url}/article",
             title="A link",
@@ -220,13 +222,9 @@ def test_returns_early_for_gone_removed_text_and_already_previewed_posts(no_netw
 def test_a_preview_for_a_link_the_post_no_longer_has_is_not_stored():
     post = PostFactory(url="https://new.example/")
     preview = LinkPreview(title="Old", description="", site_name="", image_url="")
-    assert not services.post_preview_store(
-        post_id=post.pk, url="https://old.example/", preview=preview
-    )
-    assert services.post_preview_store(post_id=post.pk, url="https://new.example/", preview=preview)
-    assert not services.post_preview_store(
-        post_id=post.pk, url="https://new.example/", preview=preview
-    )
+    assert not post_preview_store(post_id=post.pk, url="https://old.example/", preview=preview)
+    assert post_preview_store(post_id=post.pk, url="https://new.example/", preview=preview)
+    assert not post_preview_store(post_id=post.pk, url="https://new.example/", preview=preview)
 
 
 def test_the_task_has_time_limits_and_bounded_retries():

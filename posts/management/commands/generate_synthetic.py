@@ -19,7 +19,8 @@ from tqdm import tqdm
 from accounts.models import User
 from posts.models import Channel, Post, Tag, Vote
 from posts.ranking import hotness
-from posts.services import post_search_reindex, short_id_generate
+from posts.services.core import short_id_generate
+from posts.services.search import post_search_reindex
 
 WORDS = [
     "kubernetes",

@@ -12,9 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from posts import services
 from posts.models import Channel, ChannelMembership, Post, Tag, Vote
 from posts.ranking import hotness
+from posts.services.core import KeyFactData, TimelineEventData, post_create
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "demo.json"
 READERS = 60  # accounts that cast the demo votes
@@ -69,7 +69,7 @@ def load(data: dict[str, Any]) -> int:
     now = timezone.now()
     for item in data["posts"]:
         published_at = now - timedelta(days=item["days_ago"])
-        post = services.post_create(
+        post = post_create(
             author=users[item["author"]],
             channel=channels.get(item["channel"] or ""),
             title=item["title"],
@@ -77,9 +77,9 @@ def load(data: dict[str, Any]) -> int:
             tags=[tags[slug] for slug in item["tags"]],
             tldr=item["tldr"],
             body=item["body"],
-            key_facts=[services.KeyFactData(**fact) for fact in item["key_facts"]],
+            key_facts=[KeyFactData(**fact) for fact in item["key_facts"]],
             timeline=[
-                services.TimelineEventData(
+                TimelineEventData(
                     description=event["description"],
                     date=date.fromisoformat(event["date"]) if event["date"] else None,
                     when=event["when"],

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from posts.services import post_urls_renormalize
+from posts.services.core import post_urls_renormalize
 
 
 class Command(BaseCommand):

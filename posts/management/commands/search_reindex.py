@@ -6,7 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from posts import search, services
+from posts import search
+from posts.services.search import post_search_reindex
 
 
 class Command(BaseCommand):
@@ -23,5 +24,5 @@ class Command(BaseCommand):
         if not search.is_postgres():
             self.stdout.write("SQLite has no search vector: search reads the text columns.")
             return
-        count = services.post_search_reindex(batch_size=options["batch_size"])
+        count = post_search_reindex(batch_size=options["batch_size"])
         self.stdout.write(self.style.SUCCESS(f"Reindexed {count} posts."))

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+
+USERNAME_PATTERN = r"^[A-Za-z0-9_]{3,30}$"
+username_validator = RegexValidator(
+    USERNAME_PATTERN,
+    "Use 3 to 30 letters, digits or underscores.",
+)
+
+
+class CaseInsensitiveUserManager(UserManager["User"]):
+    def get_by_natural_key(self, username: str | None) -> User:
+        # Log-in accepts any case: "Ada" and "ada" are the same account.
+        return self.get(username__iexact=username)
+
+
+class User(AbstractUser):
+    username = models.CharField(
+        max_length=30,
+        unique=True,
+        validators=[username_validator],
+        help_text="3 to 30 letters, digits or underscores; unique regardless of case.",
+        error_messages={"unique": "That username is taken."},
+    )
+    email = models.EmailField(max_length=254)
+    display_name = models.CharField(max_length=80, blank=True)
+    bio = models.TextField(max_length=1000, blank=True)
+    website = models.URLField(max_length=300, blank=True)
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CaseInsensitiveUserManager()  # type: ignore[misc]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                Lower("username"),
+                name="user_username_ci_unique",
+                violation_error_message="That username is taken.",
+            ),
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="user_email_ci_unique",
+                violation_error_message="That email address is already registered.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+    def get_absolute_url(self) -> str:
+        return reverse("posts:profile", kwargs={"username": self.username})
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def shown_name(self) -> str:
+        return self.display_name or self.username
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only a SHA-256 hash of the secret is stored; the secret is shown
+    once, when the token is created."""
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read only"
+        WRITE = "write", "Read and write"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=60)
+    prefix = models.CharField(max_length=12, help_text="Public part, shown to identify the token.")
+    token_hash = models.CharField(max_length=64, unique=True)
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.READ)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(scope__in=["read", "write"]), name="apitoken_scope_valid"
+            ),
+            models.CheckConstraint(condition=~models.Q(name=""), name="apitoken_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == self.Scope.WRITE

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class NewslettersConfig(AppConfig):
+    """Channel newsletters and personal digests (docs/newsletters.md)."""
+
+    name = "newsletters"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from accounts.signals import settings_sections
+        from newsletters import receivers
+
+        settings_sections.connect(receivers.settings_section, dispatch_uid="newsletters.settings")

@@ -1,0 +1,43 @@
+"""The newsletters app's answers to signals of the apps below it (connected in apps.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.forms import Form
+from django.http import HttpRequest
+
+from accounts.models import User
+from accounts.signals import SettingsSection
+from newsletters.forms import DigestPreferenceForm
+from newsletters.selectors import digest_preference_get, subscription_list
+from posts.selectors.discovery import followed_tag_and_channel_ids
+
+
+def digest_form_for(user: User) -> DigestPreferenceForm:
+    """The digest form filled with the member's preference and what they follow."""
+    preference = digest_preference_get(user=user)
+    tag_ids, channel_ids = followed_tag_and_channel_ids(user=user)
+    return DigestPreferenceForm(
+        initial={
+            "frequency": preference.frequency,
+            "weekday": preference.weekday,
+            "hour": preference.hour,
+            "timezone": preference.timezone,
+            "tags": tag_ids,
+            "channels": channel_ids,
+        }
+    )
+
+
+def settings_section(
+    *, request: HttpRequest, user: User, bound: dict[str, Form], **kwargs: Any
+) -> SettingsSection:
+    """The digest and newsletter sections of the settings page."""
+    return SettingsSection(
+        template="newsletters/_settings.html",
+        context={
+            "digest_form": bound.get("digest_form") or digest_form_for(user),
+            "subscriptions": subscription_list(user=user),
+        },
+    )

@@ -1,0 +1,153 @@
+"""Factories for the posts app's models."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from posts.models import (
+    Channel,
+    ChannelMembership,
+    FeedToken,
+    Follow,
+    HiddenPost,
+    HiddenTag,
+    KeyFact,
+    Post,
+    SavedPost,
+    Tag,
+    TimelineEvent,
+    Vote,
+)
+from posts.services.core import KeyFactData, TimelineEventData, post_create
+from tests.accounts.factories import UserFactory
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tag
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"tag{n}")
+    name = factory.LazyAttribute(lambda t: t.slug.title())
+    description = factory.LazyAttribute(lambda t: f"All about {t.slug}.")
+
+
+class ChannelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Channel
+        django_get_or_create = ("handle",)
+
+    handle = factory.Sequence(lambda n: f"channel{n}")
+    name = factory.LazyAttribute(lambda c: c.handle.title())
+    description = "News for developers."
+    newsletter_name = factory.LazyAttribute(lambda c: f"{c.name} Weekly")
+
+
+class ChannelMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChannelMembership
+
+    channel = factory.SubFactory(ChannelFactory)
+    user = factory.SubFactory(UserFactory)
+    role = ChannelMembership.Role.MEMBER
+
+
+class PostFactory(factory.django.DjangoModelFactory):
+    """Builds posts through the same service the site uses, so derived columns are real."""
+
+    class Meta:
+        model = Post
+
+    author = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Post number {n} about developer tooling")
+    url = factory.Sequence(lambda n: f"https://news{n}.example.com/articles/{n}")
+    tldr = factory.LazyFunction(lambda: ["First point.", "Second point."])
+    body = "A **summary** of the article."
+    published_at = factory.LazyFunction(lambda: timezone.now() - timedelta(minutes=5))
+    channel = None
+
+    @classmethod
+    def _create(cls, model_class, *args, tags=(), key_facts=(), timeline=(), **kwargs):
+        return post_create(
+            tags=tags,
+            key_facts=[KeyFactData(*fact) for fact in key_facts],
+            timeline=[TimelineEventData(*event) for event in timeline],
+            **kwargs,
+        )
+
+
+class KeyFactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = KeyFact
+
+    post = factory.SubFactory(PostFactory)
+    value = "6.1"
+    description = "Kernel version where support was merged."
+    order = factory.Sequence(lambda n: n)
+
+
+class TimelineEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TimelineEvent
+
+    post = factory.SubFactory(PostFactory)
+    date = factory.LazyFunction(lambda: timezone.now().date())
+    description = "Something happened."
+    order = factory.Sequence(lambda n: n)
+
+
+class VoteFactory(factory.django.DjangoModelFactory):
+    """A bare vote row; to change a post's score as the site does, use posts' vote_cast."""
+
+    class Meta:
+        model = Vote
+
+    user = factory.SubFactory(UserFactory)
+    post = factory.SubFactory(PostFactory)
+
+
+class SavedPostFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SavedPost
+
+    user = factory.SubFactory(UserFactory)
+    post = factory.SubFactory(PostFactory)
+
+
+class HiddenPostFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = HiddenPost
+
+    user = factory.SubFactory(UserFactory)
+    post = factory.SubFactory(PostFactory)
+
+
+class FollowFactory(factory.django.DjangoModelFactory):
+    """Follows a tag by default; pass channel= or followed_user= (and tag=None) for the others."""
+
+    class Meta:
+        model = Follow
+
+    user = factory.SubFactory(UserFactory)
+    tag = factory.SubFactory(TagFactory)
+
+
+class HiddenTagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = HiddenTag
+
+    user = factory.SubFactory(UserFactory)
+    tag = factory.SubFactory(TagFactory)
+
+
+class FeedTokenFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FeedToken
+
+    user = factory.SubFactory(UserFactory)
+    token_hash = factory.LazyFunction(lambda: hashlib.sha256(secrets.token_bytes(32)).hexdigest())
