@@ -28,7 +28,7 @@ run: install
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## Static checks that CI runs next to the tests.
+## Static checks that CI runs next to the tests (ruff, migrations, deploy check, mypy, layers).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -36,6 +36,7 @@ lint: install
 	DJANGO_ENV=production SECRET_KEY=ci-only-$$(printf '%064d' 0)-not-secret ALLOWED_HOSTS=faun.example \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -613,7 +613,7 @@ def machine_info(redis_url: str) -> dict[str, str]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description='Benchmark faun at scale (docs/performance.md).',
+        description="Benchmark faun at scale (docs/performance.md).",
         epilog="Smaller runs: --posts 10000 --users 1000 --votes 50000; --smoke for CI.",
     )
     for name, value in FULL.items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings as django_settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -85,7 +85,10 @@ class SettingsRateMixin:
     scope: str
 
     def get_rate(self) -> str | None:
-        return django_settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].get(self.scope)
+        rates = cast(
+            dict[str, str | None], django_settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+        )
+        return rates.get(self.scope)
 
 
 class AnonThrottle(SettingsRateMixin, AnonRateThrottle):

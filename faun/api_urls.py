@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from accounts import api as accounts_api
+from posts.api import users as users_api
 from posts.api.actions import (
     ChannelFollowView,
     MyHiddenView,
@@ -35,11 +35,11 @@ v1 = [
         ChannelFollowView.as_view(),
         name="channel-follow",
     ),
-    path("users/", accounts_api.UserListView.as_view(), name="user-list"),
-    path("users/<str:username>/", accounts_api.UserDetailView.as_view(), name="user-detail"),
+    path("users/", users_api.UserListView.as_view(), name="user-list"),
+    path("users/<str:username>/", users_api.UserDetailView.as_view(), name="user-detail"),
     path("users/<str:username>/follow/", UserFollowView.as_view(), name="user-follow"),
     path("search/", SearchView.as_view(), name="search"),
-    path("me/", accounts_api.MeView.as_view(), name="me"),
+    path("me/", users_api.MeView.as_view(), name="me"),
     path("me/saved/", MySavedView.as_view(), name="me-saved"),
     path("me/hidden/", MyHiddenView.as_view(), name="me-hidden"),
     path("me/feed/", MyFeedView.as_view(), name="me-feed"),

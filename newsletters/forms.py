@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import zoneinfo
-from typing import Any, cast
 
 from django import forms
 
@@ -53,22 +52,13 @@ class DigestPreferenceForm(forms.Form):
     timezone = forms.ChoiceField(label="Time zone", choices=_timezone_choices, initial="UTC")
     tags = forms.ModelMultipleChoiceField(
         label="Tags you follow",
-        queryset=None,
+        queryset=Tag.objects.order_by("slug"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     channels = forms.ModelMultipleChoiceField(
         label="Channels you follow",
-        queryset=None,
+        queryset=Channel.objects.order_by("handle"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        cast(forms.ModelMultipleChoiceField, self.fields["tags"]).queryset = Tag.objects.order_by(
-            "slug"
-        )
-        cast(
-            forms.ModelMultipleChoiceField, self.fields["channels"]
-        ).queryset = Channel.objects.order_by("handle")

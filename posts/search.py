@@ -23,6 +23,8 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 from django.db.models import (
     Exists,
@@ -37,6 +39,8 @@ from django.db.models import (
 from django.db.models.functions import Concat
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+from posts.models import KeyFact, Post
 
 MAX_QUERY_LENGTH = 200
 OPERATORS = ("tag", "channel", "author", "domain")
@@ -237,8 +241,6 @@ class _HtmlText(Func):
 
 
 def _joined(queryset: QuerySet[Any], text: Any) -> Func:
-    from django.contrib.postgres.expressions import ArraySubquery
-
     return Func(
         ArraySubquery(queryset.values(text=text)),
         Value(" "),
@@ -254,10 +256,6 @@ def search_vector_expression() -> Any:
 
     Weights: A title; B TL;DR, tag slugs and names, key numbers; C the body as plain text.
     """
-    from django.contrib.postgres.search import SearchVector
-
-    from posts.models import KeyFact, Post
-
     post_tags = Post.tags.through.objects.filter(post_id=OuterRef("pk"))
     tags = _joined(post_tags, Concat("tag__slug", Value(" "), "tag__name"))
     facts = _joined(
@@ -272,8 +270,6 @@ def search_vector_expression() -> Any:
 
 
 def _sqlite_term(term: Term) -> Q:
-    from posts.models import KeyFact, Post
-
     text = term.text
     post_tags = Post.tags.through.objects.filter(post_id=OuterRef("pk"))
     return (
@@ -292,8 +288,6 @@ def _sqlite_term(term: Term) -> Q:
 
 
 def _filter_q(item: Filter) -> Q:
-    from posts.models import Post
-
     if item.operator == "tag":
         return Q(
             Exists(Post.tags.through.objects.filter(post_id=OuterRef("pk"), tag__slug=item.value))
@@ -307,8 +301,6 @@ def _filter_q(item: Filter) -> Q:
 
 def search_query(parsed: ParsedQuery) -> Any:
     """The SearchQuery for the word part (PostgreSQL)."""
-    from django.contrib.postgres.search import SearchQuery
-
     return SearchQuery(parsed.websearch(), search_type="websearch", config=CONFIG)
 
 

@@ -5,15 +5,13 @@ one Delivery per (user, period) and its outbox email in one transaction, ON CONF
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -23,7 +21,8 @@ from newsletters.services.issues import post_items, unsubscribe_headers
 from newsletters.services.periods import next_slot, period_key, period_length
 from newsletters.services.subscriptions import digest_view_token_make, unsubscribe_url
 from outbox.services import EmailDraft, email_queue_many, emails_deliver_on_commit
-from posts.models import Follow, HiddenPost, HiddenTag, Post
+from posts.models import Post
+from posts.selectors.discovery import followed_post_ids_for
 
 # Posts considered per digest batch: the best-scored posts of the window from everything the
 # batch's members follow. Each member's digest is the top NEWSLETTER_ISSUE_POSTS among them.
@@ -50,83 +49,6 @@ def digest_batches(*, now: datetime, batch_size: int | None = None) -> Iterator[
         last = ids[-1]
 
 
-def digest_posts_for(
-    *, preferences: Sequence[DigestPreference], starts: dict[int, datetime], end: datetime
-) -> dict[int, list[int]]:
-    """For each user of `preferences`, the ids of the best posts (by score) published since
-    their window start from the tags, channels and people they follow, leaving out the posts and
-    tags they hid. A fixed handful of queries for the whole batch, none per member."""
-    user_ids = [preference.user_id for preference in preferences]
-    tags: dict[int, set[int]] = defaultdict(set)
-    channels: dict[int, set[int]] = defaultdict(set)
-    people: dict[int, set[int]] = defaultdict(set)
-    for user_id, tag_id, channel_id, followed_id in Follow.objects.filter(
-        user_id__in=user_ids
-    ).values_list("user_id", "tag_id", "channel_id", "followed_user_id"):
-        if tag_id:
-            tags[user_id].add(tag_id)
-        elif channel_id:
-            channels[user_id].add(channel_id)
-        elif followed_id:
-            people[user_id].add(followed_id)
-    all_tags = set().union(*tags.values()) if tags else set()
-    all_channels = set().union(*channels.values()) if channels else set()
-    all_people = set().union(*people.values()) if people else set()
-    if not (all_tags or all_channels or all_people):
-        return {user_id: [] for user_id in user_ids}
-    post_tags = Post.tags.through.objects
-    candidates = list(
-        Post.objects.filter(
-            status=Post.Status.PUBLISHED,
-            published_at__gte=min(starts.values()),
-            published_at__lt=end,
-        )
-        .filter(
-            Q(Exists(post_tags.filter(post_id=OuterRef("pk"), tag_id__in=all_tags)))
-            | Q(channel_id__in=all_channels)
-            | Q(author_id__in=all_people)
-        )
-        .order_by("-score", "-published_at", "-id")
-        .values_list("pk", "channel_id", "author_id", "published_at")[:DIGEST_CANDIDATES]
-    )
-    tags_of: dict[int, set[int]] = defaultdict(set)
-    for post_id, tag_id in post_tags.filter(post_id__in=[row[0] for row in candidates]).values_list(
-        "post_id", "tag_id"
-    ):
-        tags_of[post_id].add(tag_id)
-    hidden_posts: dict[int, set[int]] = defaultdict(set)
-    for user_id, post_id in HiddenPost.objects.filter(user_id__in=user_ids).values_list(
-        "user_id", "post_id"
-    ):
-        hidden_posts[user_id].add(post_id)
-    hidden_tags: dict[int, set[int]] = defaultdict(set)
-    for user_id, tag_id in HiddenTag.objects.filter(user_id__in=user_ids).values_list(
-        "user_id", "tag_id"
-    ):
-        hidden_tags[user_id].add(tag_id)
-    limit = settings.NEWSLETTER_ISSUE_POSTS
-    chosen: dict[int, list[int]] = {}
-    for user_id in user_ids:
-        picked: list[int] = []
-        for post_id, channel_id, author_id, published_at in candidates:
-            if len(picked) >= limit:
-                break
-            if published_at is None or published_at < starts[user_id]:
-                continue
-            if post_id in hidden_posts[user_id]:
-                continue
-            if tags_of[post_id] & hidden_tags[user_id]:
-                continue
-            if (
-                tags_of[post_id] & tags[user_id]
-                or channel_id in channels[user_id]
-                or author_id in people[user_id]
-            ):
-                picked.append(post_id)
-        chosen[user_id] = picked
-    return chosen
-
-
 @transaction.atomic
 def digest_batch_queue(*, first_id: int, last_id: int, now: datetime) -> list[int]:
     """Queue the personal digests due at `now` for preferences with ids in [first_id, last_id]:
@@ -151,7 +73,13 @@ def digest_batch_queue(*, first_id: int, last_id: int, now: datetime) -> list[in
         starts[preference.user_id] = preference.last_sent_at or now - period_length(
             cadence=preference.frequency
         )
-    chosen = digest_posts_for(preferences=preferences, starts=starts, end=now)
+    chosen = followed_post_ids_for(
+        user_ids=[preference.user_id for preference in preferences],
+        since=starts,
+        until=now,
+        limit=settings.NEWSLETTER_ISSUE_POSTS,
+        candidates=DIGEST_CANDIDATES,
+    )
     posts = {
         post.pk: post
         for post in Post.objects.filter(pk__in={pk for ids in chosen.values() for pk in ids})

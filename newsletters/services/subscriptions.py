@@ -29,7 +29,8 @@ from newsletters.models import DigestPreference, Newsletter, Subscription
 from newsletters.services.periods import next_slot
 from outbox.models import EMAIL_MAX_LENGTH
 from outbox.services import email_queue
-from posts.models import Channel, Tag
+from posts.models import Channel, Follow, Tag
+from posts.services.follows import follow_add, follow_remove
 
 CONFIRM_SALT = "accounts.newsletter-confirm"
 UNSUBSCRIBE_SALT = "accounts.newsletter-unsubscribe"
@@ -310,9 +311,6 @@ def digest_preference_update(
     """Save a member's digest choice and, when given, exactly which tags and channels they
     follow. The next digest is due at the next `hour` (on `weekday` for weekly) in their time
     zone; the digest covers posts since the previous one. Raises ValidationError."""
-    from posts.models import Follow
-    from posts.services.follows import follow_add, follow_remove
-
     if frequency not in DigestPreference.Frequency.values:
         raise ValidationError("Choose off, daily or weekly.")
     if not (0 <= weekday <= 6 and 0 <= hour <= 23):

@@ -11,8 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api_auth import Authenticated
 from core.api import PAGE_PARAMETERS, list_response, paginated
+from core.permissions import Authenticated
 from posts.api.serializers import PostSerializer
 from posts.models import Channel, Follow, Post, Tag
 from posts.selectors.directory import channel_get, tag_get, user_get_public

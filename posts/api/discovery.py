@@ -8,7 +8,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api_auth import Authenticated
 from core.api import (
     PAGE_PARAMETERS,
     check_query_params,
@@ -17,6 +16,7 @@ from core.api import (
     paginated,
     paginated_response,
 )
+from core.permissions import Authenticated
 from posts import search
 from posts.api.posts import choice_param, search_param
 from posts.api.serializers import PostSerializer

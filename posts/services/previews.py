@@ -1,25 +1,13 @@
-"""Link previews: queue the fetch after a post is saved, store what the page said."""
+"""Link previews: store what the linked page said (the task in posts/tasks.py fetches it;
+posts/services/submission.py queues the task after a post is saved)."""
 
 from __future__ import annotations
-
-import functools
 
 from django.db import transaction
 from django.utils import timezone
 
 from posts.models import Post
 from posts.previews import LinkPreview
-
-
-def post_preview_enqueue(*, post: Post) -> None:
-    """Queue `posts.tasks.post_fetch_preview` for `post` once the current transaction commits.
-
-    `robust`: the post is saved either way, so a broker that is down (or a failing eager run)
-    is logged and never turns the user's submission into an error page.
-    """
-    from posts.tasks import post_fetch_preview  # the task module imports this one
-
-    transaction.on_commit(functools.partial(post_fetch_preview.delay, post.pk), robust=True)
 
 
 @transaction.atomic

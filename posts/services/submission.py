@@ -7,6 +7,7 @@ into field errors.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from django.conf import settings
@@ -25,7 +26,6 @@ from posts.services.core import (
     post_derive_fields,
 )
 from posts.services.errors import PostRejected
-from posts.services.previews import post_preview_enqueue
 from posts.services.rules import (
     check_author,
     check_duplicate,
@@ -33,6 +33,16 @@ from posts.services.rules import (
     validate_content,
 )
 from posts.services.search import post_search_index
+from posts.tasks import post_fetch_preview
+
+
+def post_preview_enqueue(*, post: Post) -> None:
+    """Queue `posts.tasks.post_fetch_preview` for `post` once the current transaction commits.
+
+    `robust`: the post is saved either way, so a broker that is down (or a failing eager run)
+    is logged and never turns the user's submission into an error page.
+    """
+    transaction.on_commit(functools.partial(post_fetch_preview.delay, post.pk), robust=True)
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 """The newsletter benchmark (bench/newsletter.py) runs end to end at a small size: in-process on
-any database, and with two real Celery workers (the figure docs/newsletters.md reports) where PostgreSQL
-and Redis are available."""
+any database, and with two real Celery workers (the figure docs/newsletters.md reports) where
+PostgreSQL and Redis are available."""
 
 from __future__ import annotations
 

@@ -323,9 +323,7 @@ def test_admin_lists_the_outbox_read_only_and_sends_failed_emails_again(
     assert response.status_code == 200
     assert "ada@example.com" in response.content.decode()
     assert (
-        admin_client.get(
-            reverse("admin:outbox_outboundemail_change", args=[email.pk])
-        ).status_code
+        admin_client.get(reverse("admin:outbox_outboundemail_change", args=[email.pk])).status_code
         == 200
     )
 

@@ -1,4 +1,5 @@
-"""REST API for users (public profiles) and the authenticated viewer (`me`)."""
+"""REST API for users (public profiles, which list their posts on the site) and the
+authenticated viewer (`me`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api_auth import Authenticated
 from accounts.models import User
 from core.api import (
     PAGE_PARAMETERS,
@@ -16,6 +16,7 @@ from core.api import (
     paginated,
 )
 from core.pagination import Ordering, keyset_paginate
+from core.permissions import Authenticated
 from posts.selectors.directory import user_get_public
 
 BY_USERNAME = Ordering("username", str, descending=False)
