@@ -274,6 +274,7 @@ def _create_subscribers(*, count: int, quiet: bool) -> Any:
 
     from newsletters.models import Newsletter, Subscription
     from posts.models import Channel, Post
+    from posts.services.content import PostContent
     from posts.services.core import post_create
 
     now = timezone.now()
@@ -291,12 +292,12 @@ def _create_subscribers(*, count: int, quiet: bool) -> Any:
     slot = now.replace(minute=0, second=0, microsecond=0)
     post = post_create(
         author=None,
-        title="A benchmark post with a TL;DR",
-        url="https://bench.example.com/newsletter",
-        tldr=["One line of summary.", "Another line of summary."],
-        body="",
-        channel=channel,
-        tags=[],
+        content=PostContent(
+            title="A benchmark post with a TL;DR",
+            url="https://bench.example.com/newsletter",
+            tldr=("One line of summary.", "Another line of summary."),
+            channel=channel,
+        ),
         published_at=slot - timedelta(hours=1),
     )
     Post.objects.filter(pk=post.pk).update(score=3)

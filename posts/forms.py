@@ -36,7 +36,7 @@ from posts.models import (
     Tag,
     TimelineEvent,
 )
-from posts.services.core import KeyFactData, TimelineEventData
+from posts.services.content import KeyFactData, PostContent, TimelineEventData
 from posts.services.errors import PostRejected
 from posts.urlnorm import MAX_URL_LENGTH, validate_public_url
 
@@ -287,8 +287,9 @@ class PostEditor:
         results = [self.form.is_valid(), self.key_facts.is_valid(), self.timeline.is_valid()]
         return all(results)
 
-    def service_kwargs(self) -> dict[str, Any]:
-        """Arguments for post_submit / post_update / post_draft_build. Call after is_valid()."""
+    def content(self) -> PostContent:
+        """What the author wrote, for post_submit / post_update / post_draft_build. Call after
+        is_valid()."""
         data = self.form.cleaned_data
         key_facts = [
             KeyFactData(value=row["value"], description=row["description"])
@@ -307,16 +308,16 @@ class PostEditor:
                     when=when if isinstance(when, str) else "",
                 )
             )
-        return {
-            "url": data["url"],
-            "title": data["title"],
-            "tags": list(data["tags"]),
-            "channel": data.get("channel"),
-            "tldr": data["tldr"],
-            "body": data["body"],
-            "key_facts": key_facts,
-            "timeline": timeline,
-        }
+        return PostContent.of(
+            url=data["url"],
+            title=data["title"],
+            tags=data["tags"],
+            channel=data.get("channel"),
+            tldr=data["tldr"],
+            body=data["body"],
+            key_facts=key_facts,
+            timeline=timeline,
+        )
 
     def reject(self, exc: PostRejected) -> None:
         """Show a service's refusal on the fields it names."""

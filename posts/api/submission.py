@@ -27,7 +27,7 @@ from posts.models import (
     Tag,
 )
 from posts.selectors.posts import post_get_for_edit, post_get_for_page
-from posts.services.core import KeyFactData, TimelineEventData
+from posts.services.content import KeyFactData, PostContent, TimelineEventData
 from posts.services.errors import NON_FIELD, PostRejected
 from posts.services.submission import post_delete, post_remove, post_submit, post_update
 
@@ -109,17 +109,18 @@ class PostWriteSerializer(StrictSerializer):
         return channel
 
 
-def service_arguments(data: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "url": data["url"],
-        "title": data["title"],
-        "tags": data["tags"],
-        "channel": data["channel"],
-        "tldr": data["tldr"],
-        "body": data["body"],
-        "key_facts": [KeyFactData(**fact) for fact in data["key_facts"]],
-        "timeline": [TimelineEventData(**event) for event in data["timeline"]],
-    }
+def post_content(data: dict[str, Any]) -> PostContent:
+    """The serializer's validated data as the value the post services take."""
+    return PostContent.of(
+        url=data["url"],
+        title=data["title"],
+        tags=data["tags"],
+        channel=data["channel"],
+        tldr=data["tldr"],
+        body=data["body"],
+        key_facts=[KeyFactData(**fact) for fact in data["key_facts"]],
+        timeline=[TimelineEventData(**event) for event in data["timeline"]],
+    )
 
 
 def current_values(post: Post) -> dict[str, Any]:
@@ -208,7 +209,7 @@ class PostCreateView(APIView):
         serializer = PostWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            post = post_submit(author=request.user, **service_arguments(serializer.validated_data))
+            post = post_submit(author=request.user, content=post_content(serializer.validated_data))
         except PostRejected as exc:
             raise rejection_to_api(exc) from exc
         return detail_response(request, post, code=status.HTTP_201_CREATED)
@@ -232,7 +233,7 @@ class PostEditView(APIView):
         serializer.is_valid(raise_exception=True)
         try:
             post = post_update(
-                post=post, editor=request.user, **service_arguments(serializer.validated_data)
+                post=post, editor=request.user, content=post_content(serializer.validated_data)
             )
         except PostRejected as exc:
             raise rejection_to_api(exc) from exc

@@ -93,7 +93,12 @@ def url_duplicate_check(*, url: str, exclude_short_id: str | None = None) -> Dup
     """Look `url` up by its normalized form. Raises ValueError, with a message for the user,
     when the URL is not an acceptable link. `exclude_short_id` leaves out the post being
     edited."""
-    normalized = normalize_url(url)
+    return duplicate_check(normalized_url=normalize_url(url), exclude_short_id=exclude_short_id)
+
+
+def duplicate_check(*, normalized_url: str, exclude_short_id: str | None = None) -> DuplicateCheck:
+    """What the site already has for a link already normalized (`posts.urlnorm`)."""
+    normalized = normalized_url
     qs = Post.objects.filter(normalized_url=normalized, status=Post.Status.PUBLISHED)
     if exclude_short_id:
         qs = qs.exclude(short_id=exclude_short_id)

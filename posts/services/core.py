@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,26 +14,14 @@ from django.utils.text import slugify
 
 from accounts.models import User
 from core.markdown import render_markdown
-from posts.models import Channel, KeyFact, Post, Tag, TimelineEvent
+from posts.models import KeyFact, Post, Tag, TimelineEvent
 from posts.ranking import hotness
+from posts.services.content import KeyFactData, PostContent, TimelineEventData
 from posts.services.search import post_search_index
 from posts.urlnorm import domain_of, normalize_url
 
 SHORT_ID_ALPHABET = string.ascii_lowercase + string.digits
 SHORT_ID_LENGTH = 6
-
-
-@dataclass(frozen=True)
-class KeyFactData:
-    value: str
-    description: str
-
-
-@dataclass(frozen=True)
-class TimelineEventData:
-    description: str
-    date: date | None = None
-    when: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,15 +53,19 @@ def post_slug(title: str) -> str:
     return slugify(title)[:80].strip("-") or "post"
 
 
-def post_derive_fields(*, post: Post) -> None:
+def post_derive_fields(*, post: Post, content: PostContent | None = None) -> None:
     """Fill the columns derived from what an editor typed: slug, short id, normalized URL,
-    domain, kind, sanitized HTML and hotness. Does not save."""
+    domain, kind, sanitized HTML and hotness. With `content` (whose URL `post.url` is), its
+    normalized URL and domain are used rather than computed again. Does not save."""
     if not post.short_id:
         post.short_id = short_id_generate()
     post.slug = post_slug(post.title)
     post.kind = Post.Kind.LINK if post.url else Post.Kind.TEXT
-    post.normalized_url = normalize_url(post.url) if post.url else ""
-    post.domain = domain_of(post.url) if post.url else ""
+    if content is not None and content.url == post.url:
+        post.normalized_url, post.domain = content.normalized_url, content.domain
+    else:
+        post.normalized_url = normalize_url(post.url) if post.url else ""
+        post.domain = domain_of(post.url) if post.url else ""
     post.body_html = render_markdown(post.body) if post.body else ""
     if post.status == Post.Status.PUBLISHED and post.published_at is None:
         post.published_at = timezone.now()
@@ -83,11 +75,7 @@ def post_derive_fields(*, post: Post) -> None:
 def _post_build(
     *,
     author: User | None,
-    title: str,
-    url: str,
-    channel: Channel | None,
-    tldr: Sequence[str],
-    body: str,
+    content: PostContent,
     status: str,
     published_at: datetime | None,
 ) -> Post:
@@ -96,52 +84,35 @@ def _post_build(
         published_at = timezone.now()
     post = Post(
         author=author,
-        channel=channel,
-        title=title.strip(),
-        url=url,
-        tldr=[line.strip() for line in tldr if line.strip()],
-        body=body,
+        channel=content.channel,
+        title=content.title,
+        url=content.url,
+        tldr=list(content.tldr),
+        body=content.body,
         status=status,
         published_at=published_at,
         score=0,
     )
-    post_derive_fields(post=post)
+    post_derive_fields(post=post, content=content)
     return post
 
 
-def post_draft_build(
-    *,
-    author: User | None,
-    title: str,
-    url: str = "",
-    tags: Iterable[Tag] = (),
-    channel: Channel | None = None,
-    tldr: Sequence[str] = (),
-    body: str = "",
-    key_facts: Sequence[KeyFactData] = (),
-    timeline: Sequence[TimelineEventData] = (),
-) -> PostDraft:
+def post_draft_build(*, author: User | None, content: PostContent) -> PostDraft:
     """What `post_create` would store, in memory only: the submit form's Preview shows it.
 
     Uses the same derivation as `post_create`, so the preview's sanitized HTML, domain and slug
     are exactly what publishing would store. Saves nothing and runs no query.
     """
     post = _post_build(
-        author=author,
-        title=title,
-        url=url,
-        channel=channel,
-        tldr=tldr,
-        body=body,
-        status=Post.Status.PUBLISHED,
-        published_at=None,
+        author=author, content=content, status=Post.Status.PUBLISHED, published_at=None
     )
     return PostDraft(
         post=post,
-        tags=list(tags),
-        key_facts=[KeyFact(value=f.value, description=f.description) for f in key_facts],
+        tags=list(content.tags),
+        key_facts=[KeyFact(value=f.value, description=f.description) for f in content.key_facts],
         timeline=[
-            TimelineEvent(date=e.date, when=e.when, description=e.description) for e in timeline
+            TimelineEvent(date=e.date, when=e.when, description=e.description)
+            for e in content.timeline
         ],
     )
 
@@ -150,14 +121,7 @@ def post_draft_build(
 def post_create(
     *,
     author: User | None,
-    title: str,
-    url: str = "",
-    tags: Iterable[Tag] = (),
-    channel: Channel | None = None,
-    tldr: Sequence[str] = (),
-    body: str = "",
-    key_facts: Sequence[KeyFactData] = (),
-    timeline: Sequence[TimelineEventData] = (),
+    content: PostContent,
     published_at: datetime | None = None,
     status: str = Post.Status.PUBLISHED,
 ) -> Post:
@@ -167,24 +131,15 @@ def post_create(
     Callers validate input first (`post_submit`, forms, serializers); this writes what it is
     given and leaves nothing behind if any row fails its database constraints.
     """
-    post = _post_build(
-        author=author,
-        title=title,
-        url=url,
-        channel=channel,
-        tldr=tldr,
-        body=body,
-        status=status,
-        published_at=published_at,
-    )
+    post = _post_build(author=author, content=content, status=status, published_at=published_at)
     # 36^6 ids make a collision rare; the unique constraint still guards the race.
     for _ in range(5):
         post.short_id = short_id_generate()
         if not Post.objects.filter(short_id=post.short_id).exists():
             break
     post.save(force_insert=True)
-    post.tags.set(list(tags))
-    _post_children_add(post=post, key_facts=key_facts, timeline=timeline)
+    post.tags.set(list(content.tags))
+    _post_children_add(post=post, key_facts=content.key_facts, timeline=content.timeline)
     post_search_index(post=post)
     return post
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -28,17 +27,14 @@ from posts.models import (
     TITLE_MIN_LENGTH,
     TLDR_BULLET_MAX_LENGTH,
     TLDR_MAX_BULLETS,
-    Channel,
     ChannelMembership,
     KeyFact,
     Post,
-    Tag,
     TimelineEvent,
 )
-from posts.selectors.posts import url_duplicate_check
-from posts.services.core import KeyFactData, TimelineEventData
+from posts.selectors.posts import duplicate_check
+from posts.services.content import PostContent
 from posts.services.errors import NON_FIELD, PostRejected
-from posts.urlnorm import normalize_url, validate_public_url
 
 _KEY_FACT_VALUE_MAX = KeyFact._meta.get_field("value").max_length or 40
 _KEY_FACT_DESCRIPTION_MAX = KeyFact._meta.get_field("description").max_length or 200
@@ -99,34 +95,28 @@ def check_rate_limits(*, author: User, now: datetime) -> None:
         )
 
 
-def validate_content(
-    *,
-    author: User,
-    url: str,
-    title: str,
-    tags: Sequence[Tag],
-    channel: Channel | None,
-    tldr: Sequence[str],
-    body: str,
-    key_facts: Sequence[KeyFactData],
-    timeline: Sequence[TimelineEventData],
-) -> None:
+def validate_content(*, author: User, content: PostContent) -> None:
     """Raise PostRejected with every broken content rule, by field."""
     errors: dict[str, list[str]] = {}
 
     def add(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
 
-    title = title.strip()
+    title, url, body, tags, channel = (
+        content.title,
+        content.url,
+        content.body,
+        content.tags,
+        content.channel,
+    )
+    key_facts, timeline = content.key_facts, content.timeline
     if not title:
         add("title", "Enter a title.")
     elif not TITLE_MIN_LENGTH <= len(title) <= TITLE_MAX_LENGTH:
         add("title", f"Use {TITLE_MIN_LENGTH} to {TITLE_MAX_LENGTH} characters for the title.")
     if url:
-        try:
-            validate_public_url(url)
-        except ValueError as exc:
-            add("url", str(exc))
+        if content.url_error:
+            add("url", content.url_error)
     elif not body.strip():
         add("body", "Add a link, or write the text of your post here.")
     if len(body) > BODY_MAX_LENGTH:
@@ -139,7 +129,7 @@ def validate_content(
         ChannelMembership.objects.filter(channel=channel, user=author).exists()
     ):
         add("channel", f"You are not a member of @{channel.handle}.")
-    bullets = [line.strip() for line in tldr if line.strip()]
+    bullets = content.tldr
     if len(bullets) > TLDR_MAX_BULLETS:
         add("tldr", f"Write at most {TLDR_MAX_BULLETS} TL;DR bullets.")
     if any(len(line) > TLDR_BULLET_MAX_LENGTH for line in bullets):
@@ -187,11 +177,12 @@ def _lock_url(normalized_url: str) -> None:
         )
 
 
-def check_duplicate(*, url: str, exclude: Post | None = None) -> None:
+def check_duplicate(*, normalized_url: str, exclude: Post | None = None) -> None:
     if connection.vendor == "postgresql":
-        _lock_url(normalize_url(url))
-    check = url_duplicate_check(
-        url=url, exclude_short_id=exclude.short_id if exclude is not None else None
+        _lock_url(normalized_url)
+    check = duplicate_check(
+        normalized_url=normalized_url,
+        exclude_short_id=exclude.short_id if exclude is not None else None,
     )
     existing = check.existing
     if check.blocks and existing is not None and existing.published_at is not None:

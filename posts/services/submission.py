@@ -8,7 +8,6 @@ into field errors.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -17,10 +16,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.text import duration_text
-from posts.models import REMOVED_REASON_MAX_LENGTH, Channel, Post, Tag
+from posts.models import REMOVED_REASON_MAX_LENGTH, Post
+from posts.services.content import PostContent
 from posts.services.core import (
-    KeyFactData,
-    TimelineEventData,
     post_children_replace,
     post_create,
     post_derive_fields,
@@ -46,55 +44,24 @@ def post_preview_enqueue(*, post: Post) -> None:
 
 
 @transaction.atomic
-def post_submit(
-    *,
-    author: User,
-    url: str,
-    title: str,
-    tags: Sequence[Tag],
-    channel: Channel | None,
-    tldr: Sequence[str],
-    body: str,
-    key_facts: Sequence[KeyFactData],
-    timeline: Sequence[TimelineEventData],
-) -> Post:
-    """Publish a user's link (or text post when `url` is empty) and queue its link preview.
+def post_submit(*, author: User, content: PostContent) -> Post:
+    """Publish a user's link (or text post when the content has no URL) and queue its link
+    preview.
 
     Refuses with `PostRejected`, saving nothing, when: the author's email is not verified; the
     author is over a rate limit (a new account's one post per interval, everyone's daily cap);
     any content rule is broken (title length, a valid http(s) URL or a body, 1-5 tags, the
-    author belongs to `channel`, TL;DR/key number/timeline limits); the same link, normalized,
+    author belongs to the channel, TL;DR/key number/timeline limits); the same link, normalized,
     was published within POST_DUPLICATE_WINDOW_DAYS. An older post of the link does not block.
     """
-    url = url.strip()
     check_author(author)
     # Lock the author's row: their concurrent submissions queue up behind the rate-limit count.
     User.objects.select_for_update().filter(pk=author.pk).first()
     check_rate_limits(author=author, now=timezone.now())
-    validate_content(
-        author=author,
-        url=url,
-        title=title,
-        tags=tags,
-        channel=channel,
-        tldr=tldr,
-        body=body,
-        key_facts=key_facts,
-        timeline=timeline,
-    )
-    if url:
-        check_duplicate(url=url)
-    post = post_create(
-        author=author,
-        url=url,
-        title=title,
-        tags=tags,
-        channel=channel,
-        tldr=tldr,
-        body=body,
-        key_facts=key_facts,
-        timeline=timeline,
-    )
+    validate_content(author=author, content=content)
+    if content.url:
+        check_duplicate(normalized_url=content.normalized_url)
+    post = post_create(author=author, content=content)
     if post.url:
         post_preview_enqueue(post=post)
     return post
@@ -112,19 +79,7 @@ def _check_editable(*, post: Post, editor: User) -> None:
 
 
 @transaction.atomic
-def post_update(
-    *,
-    post: Post,
-    editor: User,
-    url: str,
-    title: str,
-    tags: Sequence[Tag],
-    channel: Channel | None,
-    tldr: Sequence[str],
-    body: str,
-    key_facts: Sequence[KeyFactData],
-    timeline: Sequence[TimelineEventData],
-) -> Post:
+def post_update(*, post: Post, editor: User, content: PostContent) -> Post:
     """Replace the content of `editor`'s own post within the edit window.
 
     Raises PermissionDenied when `editor` is not the author, the post was removed or the window
@@ -133,29 +88,18 @@ def post_update(
     Score, votes and the short id stay; a changed link gets a fresh preview; the search document
     is rewritten.
     """
-    url = url.strip()
     # Re-read under a lock: votes may have changed the score since the caller loaded the post.
     post = Post.objects.select_for_update().get(pk=post.pk)
     _check_editable(post=post, editor=editor)
-    validate_content(
-        author=editor,
-        url=url,
-        title=title,
-        tags=tags,
-        channel=channel,
-        tldr=tldr,
-        body=body,
-        key_facts=key_facts,
-        timeline=timeline,
-    )
-    url_changed = url != post.url
-    if url and url_changed:
-        check_duplicate(url=url, exclude=post)
-    post.url = url
-    post.title = title.strip()
-    post.channel = channel
-    post.tldr = [line.strip() for line in tldr if line.strip()]
-    post.body = body
+    validate_content(author=editor, content=content)
+    url_changed = content.url != post.url
+    if content.url and url_changed:
+        check_duplicate(normalized_url=content.normalized_url, exclude=post)
+    post.url = content.url
+    post.title = content.title
+    post.channel = content.channel
+    post.tldr = list(content.tldr)
+    post.body = content.body
     update_fields = [
         "url",
         "title",
@@ -181,10 +125,10 @@ def post_update(
             "preview_image_url",
             "preview_fetched_at",
         ]
-    post_derive_fields(post=post)
+    post_derive_fields(post=post, content=content)
     post.save(update_fields=update_fields)
-    post.tags.set(list(tags))
-    post_children_replace(post=post, key_facts=key_facts, timeline=timeline)
+    post.tags.set(list(content.tags))
+    post_children_replace(post=post, key_facts=content.key_facts, timeline=content.timeline)
     post_search_index(post=post)
     if url_changed and post.url:
         post_preview_enqueue(post=post)

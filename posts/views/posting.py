@@ -42,13 +42,13 @@ def _post_form_page(request: HttpRequest, *, post: Post | None) -> HttpResponse:
     if not editor.is_valid():
         return render(request, template, {**context, "editor": editor}, status=400)
     if action != "publish":  # "preview", or anything unexpected: show, never save
-        draft = post_draft_build(author=user, **editor.service_kwargs())
+        draft = post_draft_build(author=user, content=editor.content())
         return render(request, template, {**context, "editor": editor, "draft": draft})
     try:
         if post is None:
-            saved = submission.post_submit(author=user, **editor.service_kwargs())
+            saved = submission.post_submit(author=user, content=editor.content())
         else:
-            saved = post_update(post=post, editor=user, **editor.service_kwargs())
+            saved = post_update(post=post, editor=user, content=editor.content())
     except PostRejected as exc:
         editor.reject(exc)
         status = 429 if exc.code == "rate_limited" else 400

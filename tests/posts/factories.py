@@ -23,7 +23,8 @@ from posts.models import (
     TimelineEvent,
     Vote,
 )
-from posts.services.core import KeyFactData, TimelineEventData, post_create
+from posts.services.content import KeyFactData, PostContent, TimelineEventData
+from posts.services.core import post_create
 from tests.accounts.factories import UserFactory
 
 
@@ -72,12 +73,28 @@ class PostFactory(factory.django.DjangoModelFactory):
     channel = None
 
     @classmethod
-    def _create(cls, model_class, *args, tags=(), key_facts=(), timeline=(), **kwargs):
+    def _create(
+        cls,
+        model_class,
+        *args,
+        author,
+        published_at,
+        status=Post.Status.PUBLISHED,
+        tags=(),
+        key_facts=(),
+        timeline=(),
+        **content,
+    ):
         return post_create(
-            tags=tags,
-            key_facts=[KeyFactData(*fact) for fact in key_facts],
-            timeline=[TimelineEventData(*event) for event in timeline],
-            **kwargs,
+            author=author,
+            content=PostContent.of(
+                tags=tags,
+                key_facts=[KeyFactData(*fact) for fact in key_facts],
+                timeline=[TimelineEventData(*event) for event in timeline],
+                **content,
+            ),
+            published_at=published_at,
+            status=status,
         )
 
 

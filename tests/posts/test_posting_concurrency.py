@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from posts.models import Post
 from posts.ranking import hotness
+from posts.services.content import PostContent
 from posts.services.core import post_create
 from posts.services.errors import PostRejected
 from posts.services.submission import post_submit
@@ -48,14 +49,16 @@ def submitter(author, url, tag):
     def call():
         return post_submit(
             author=author,
-            url=url,
-            title="Same story",
-            tags=[tag],
-            channel=None,
-            tldr=[],
-            body="",
-            key_facts=[],
-            timeline=[],
+            content=PostContent.of(
+                url=url,
+                title="Same story",
+                tags=[tag],
+                channel=None,
+                tldr=[],
+                body="",
+                key_facts=[],
+                timeline=[],
+            ),
         )
 
     return call
@@ -90,12 +93,14 @@ def test_a_new_account_cannot_slip_two_posts_past_the_interval_at_once():
 def test_votes_cast_at_the_same_moment_all_count():
     post = post_create(
         author=UserFactory(),
-        title="Popular",
-        url="https://example.com/popular",
-        tldr=[],
-        body="",
-        channel=None,
-        tags=[TagFactory()],
+        content=PostContent.of(
+            title="Popular",
+            url="https://example.com/popular",
+            tldr=[],
+            body="",
+            channel=None,
+            tags=[TagFactory()],
+        ),
     )
     voters = [UserFactory() for _ in range(8)]
 

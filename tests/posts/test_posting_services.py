@@ -15,7 +15,7 @@ from posts.models import HiddenPost, KeyFact, Post, SavedPost, TimelineEvent
 from posts.selectors.core import posts_for_viewer
 from posts.selectors.feeds import feed_list, hidden_post_list
 from posts.selectors.posts import post_earlier_submission, post_get_for_edit, url_duplicate_check
-from posts.services.core import KeyFactData, TimelineEventData
+from posts.services.content import KeyFactData, PostContent, TimelineEventData
 from posts.services.errors import PostActionNotAllowed, PostRejected
 from posts.services.lists import (
     hidden_post_add,
@@ -57,7 +57,7 @@ def submit(author, **overrides):
         ],
     }
     fields.update(overrides)
-    return post_submit(author=author, **fields)
+    return post_submit(author=author, content=PostContent.of(**fields))
 
 
 def age(post: Post, **delta) -> None:
@@ -168,14 +168,16 @@ def test_one_to_five_distinct_tags(author):
     with pytest.raises(PostRejected, match="1 to 5 tags"):
         post_submit(
             author=author,
-            url="",
-            title="No tags",
-            tags=[],
-            channel=None,
-            tldr=[],
-            body="text",
-            key_facts=[],
-            timeline=[],
+            content=PostContent.of(
+                url="",
+                title="No tags",
+                tags=[],
+                channel=None,
+                tldr=[],
+                body="text",
+                key_facts=[],
+                timeline=[],
+            ),
         )
     twice = rejected("invalid", "tags", author=author, tags=[tags[0], tags[0]])
     assert "once" in twice.message
@@ -300,14 +302,16 @@ def test_author_edits_within_the_window(author, django_capture_on_commit_callbac
         post_update(
             post=post,
             editor=author,
-            url="https://new.example/story",
-            title="A better title",
-            tags=[go],
-            channel=None,
-            tldr=["New bullet"],
-            body="New *body*",
-            key_facts=[KeyFactData("2x", "Faster."), KeyFactData("3", "Three.")],
-            timeline=[],
+            content=PostContent.of(
+                url="https://new.example/story",
+                title="A better title",
+                tags=[go],
+                channel=None,
+                tldr=["New bullet"],
+                body="New *body*",
+                key_facts=[KeyFactData("2x", "Faster."), KeyFactData("3", "Three.")],
+                timeline=[],
+            ),
         )
     post.refresh_from_db()
     assert (post.title, post.slug, post.domain) == (
@@ -337,7 +341,7 @@ def edit(post, editor, **overrides):
         "timeline": [],
     }
     fields.update(overrides)
-    return post_update(post=post, editor=editor, **fields)
+    return post_update(post=post, editor=editor, content=PostContent.of(**fields))
 
 
 def test_keeping_the_same_link_is_not_a_duplicate_but_taking_another_recent_one_is(author):

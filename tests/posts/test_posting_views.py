@@ -7,6 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+import posts.selectors.posts
+import posts.services.content
+import posts.services.core
 from posts.models import KeyFact, Post, TimelineEvent
 from tests.accounts.factories import UserFactory
 from tests.posts.factories import ChannelFactory, ChannelMembershipFactory, PostFactory, TagFactory
@@ -389,3 +392,27 @@ def test_post_page_shows_the_link_preview_as_text_when_there_is_no_body(client):
     with_body = PostFactory(body="Our own summary.")
     Post.objects.filter(pk=with_body.pk).update(preview_description="Theirs.")
     assert "Theirs." not in html(client.get(with_body.get_absolute_url()))
+
+
+def test_publishing_normalizes_the_link_once(client, author, tags, monkeypatch):
+    """The URL is normalized when PostContent is built; the rules, the duplicate check and the
+    stored row reuse that result."""
+    calls = []
+    real = posts.services.content.normalize_url
+
+    def counting(url):
+        calls.append(url)
+        return real(url)
+
+    def forbidden(url):
+        raise AssertionError(f"normalized again: {url}")
+
+    monkeypatch.setattr(posts.services.content, "normalize_url", counting)
+    monkeypatch.setattr(posts.services.core, "normalize_url", forbidden)
+    monkeypatch.setattr(posts.selectors.posts, "normalize_url", forbidden)
+
+    response = client.post("/submit/", form_data())
+
+    assert response.status_code == 302
+    assert calls == ["https://lwn.example/articles/1"]
+    assert Post.objects.get().normalized_url == "https://lwn.example/articles/1"

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from posts.models import Post
 from posts.search import parse_query
 from posts.selectors.discovery import post_search
-from posts.services.core import KeyFactData
+from posts.services.content import KeyFactData, PostContent
 from posts.services.submission import post_delete, post_update
 from tests.accounts.factories import UserFactory
 from tests.posts.factories import PostFactory, TagFactory
@@ -70,14 +70,16 @@ def test_the_vector_follows_edits_and_deletions():
     post_update(
         post=post,
         editor=author,
-        url=post.url,
-        title="Renamed to pangolins",
-        tags=[TagFactory(slug="zoology")],
-        channel=None,
-        tldr=[],
-        body="",
-        key_facts=[KeyFactData("9", "armoured mammals")],
-        timeline=[],
+        content=PostContent.of(
+            url=post.url,
+            title="Renamed to pangolins",
+            tags=[TagFactory(slug="zoology")],
+            channel=None,
+            tldr=[],
+            body="",
+            key_facts=[KeyFactData("9", "armoured mammals")],
+            timeline=[],
+        ),
     )
     assert search("sloths") == []
     assert [p.pk for p in search("pangolins")] == [post.pk]

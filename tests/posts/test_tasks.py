@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from posts.models import Post
 from posts.previews import LinkPreview, PreviewNetworkError
+from posts.services.content import PostContent
 from posts.services.previews import post_preview_store
 from posts.services.submission import post_submit
 from posts.tasks import post_fetch_preview
@@ -110,14 +111,16 @@ def test_submitting_queues_the_fetch_after_commit(
     with django_capture_on_commit_callbacks(execute=True):
         post = post_submit(
             author=author,
-            url=f"{site.url}/article",
-            title="A link",
-            tags=[TagFactory()],
-            channel=None,
-            tldr=[],
-            body="",
-            key_facts=[],
-            timeline=[],
+            content=PostContent.of(
+                url=f"{site.url}/article",
+                title="A link",
+                tags=[TagFactory()],
+                channel=None,
+                tldr=[],
+                body="",
+                key_facts=[],
+                timeline=[],
+            ),
         )
         assert site.hits == []  # nothing is fetched before the post is committed
     assert preview_fields(post)[2] == "LWN"

@@ -14,7 +14,8 @@ from django.utils import timezone
 from accounts.models import User
 from posts.models import Channel, ChannelMembership, Post, Tag, Vote
 from posts.ranking import hotness
-from posts.services.core import KeyFactData, TimelineEventData, post_create
+from posts.services.content import KeyFactData, PostContent, TimelineEventData
+from posts.services.core import post_create
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "demo.json"
 READERS = 60  # accounts that cast the demo votes
@@ -69,8 +70,7 @@ def load(data: dict[str, Any]) -> int:
     now = timezone.now()
     for item in data["posts"]:
         published_at = now - timedelta(days=item["days_ago"])
-        post = post_create(
-            author=users[item["author"]],
+        content = PostContent.of(
             channel=channels.get(item["channel"] or ""),
             title=item["title"],
             url=item["url"] if item["kind"] == "link" else "",
@@ -86,8 +86,8 @@ def load(data: dict[str, Any]) -> int:
                 )
                 for event in item["timeline"]
             ],
-            published_at=published_at,
         )
+        post = post_create(author=users[item["author"]], content=content, published_at=published_at)
         voters = readers[: item["votes"]]
         Vote.objects.bulk_create(Vote(user=reader, post=post) for reader in voters)
         # Votes go in as a batch; score and hotness are set from them once, as vote_cast would.
