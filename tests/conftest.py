@@ -1,4 +1,5 @@
-"""Shared fixtures, and the rule for tests that need real services.
+"""Shared fixtures (a member and a client logged in as one; pytest-django's `mailoutbox` holds
+captured mail), and the rule for tests that need real services.
 
 Tests marked postgres, redis, worker or browser need the real thing. Locally, when it is missing,
 they are skipped with the reason. In CI (CI=true or FAUN_REQUIRE_SERVICES=1) a missing service is a
@@ -10,13 +11,16 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+from datetime import timedelta
 from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 from faun.settings import PASSWORD_HASHERS as PRODUCTION_PASSWORD_HASHERS
+from tests.accounts.factories import UserFactory
 
 pytest_plugins = ["tests.service_fixtures"]
 
@@ -114,3 +118,16 @@ def argon2_hasher(settings):
     """The production password hashers (Argon2 first), for the test that checks them; the suite
     runs with a fast hasher (tests/settings.py)."""
     settings.PASSWORD_HASHERS = PRODUCTION_PASSWORD_HASHERS
+
+
+@pytest.fixture
+def member(db):
+    """A verified account past the new-account period (no new-account rate limits)."""
+    return UserFactory(date_joined=timezone.now() - timedelta(days=30))
+
+
+@pytest.fixture
+def member_client(client, member):
+    """The test client, logged in as `member`."""
+    client.force_login(member)
+    return client

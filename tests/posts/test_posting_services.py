@@ -32,9 +32,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def author():
+def author(member):
     """A verified account older than the new-account period."""
-    return UserFactory(date_joined=timezone.now() - timedelta(days=30))
+    return member
 
 
 @pytest.fixture

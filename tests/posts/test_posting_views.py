@@ -18,10 +18,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def author(client):
-    user = UserFactory(date_joined=timezone.now() - timedelta(days=30))
-    client.force_login(user)
-    return user
+def author(member_client, member):
+    """The member who posts, logged in on `client`."""
+    return member
 
 
 @pytest.fixture

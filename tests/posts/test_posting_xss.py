@@ -6,16 +6,13 @@ feed pages or the RSS feed. Link preview text fetched from other sites is checke
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from core.markdown import ALLOWED_TAGS
 from posts.models import Post
 from posts.previews import LinkPreview
 from posts.services.previews import post_preview_store
-from tests.accounts.factories import UserFactory
 from tests.posts.factories import PostFactory, TagFactory
 from tests.xss_corpus import XSS_PAYLOADS, assert_no_markup_injection, assert_payload_not_injected
 
@@ -25,10 +22,9 @@ assert len(XSS_PAYLOADS) >= 30
 
 
 @pytest.fixture
-def author(client):
-    user = UserFactory(date_joined=timezone.now() - timedelta(days=30))
-    client.force_login(user)
-    return user
+def author(member_client, member):
+    """The member who posts, logged in on `client`."""
+    return member
 
 
 def payload_url(payload: str) -> str:
