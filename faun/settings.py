@@ -255,7 +255,7 @@ REST_FRAMEWORK = {
         "accounts.api_auth.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["core.permissions.ReadOnlyOrVerifiedWriter"],
+    "DEFAULT_PERMISSION_CLASSES": ["core.permissions.ReadOnlyOrWriter"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "core.api.exception_handler",

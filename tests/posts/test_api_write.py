@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import ApiToken
 from accounts.tokens import api_token_create, api_token_revoke
-from posts.models import Post
+from posts.models import HiddenPost, Post, SavedPost, Vote
 from tests.accounts.factories import UserFactory
 from tests.posts.factories import ChannelFactory, ChannelMembershipFactory, PostFactory, TagFactory
 
@@ -339,3 +339,31 @@ def test_staff_remove_a_post_with_a_reason_and_others_cannot(client):
     post.refresh_from_db()
     assert (post.removed_reason, post.removed_by) == ("Spam", staff)
     assert client.get("/api/v1/posts/").json()["results"] == []
+
+
+@pytest.mark.parametrize("via", ["browser", "api"])
+def test_unverified_members_save_and_hide_but_do_not_vote_the_same_in_browser_and_api(client, via):
+    """One rule for both: saving and hiding are private and allowed before verification, voting
+    (public) is not. The API used to refuse every write of an unverified account."""
+    user = UserFactory(email_verified_at=None)
+    post = PostFactory()
+    if via == "browser":
+        client.force_login(user)
+
+        def act(action):
+            return client.post(f"/p/{post.short_id}/-/{action}/").status_code
+
+    else:
+        headers = bearer(user)
+
+        def act(action):
+            return client.post(
+                f"/api/v1/posts/{post.short_id}/{action}/", headers=headers
+            ).status_code
+
+    assert act("save") in {200, 201, 302}
+    assert act("hide") in {200, 201, 302}
+    assert act("vote") in {302, 403}
+    assert SavedPost.objects.filter(user=user, post=post).exists()
+    assert HiddenPost.objects.filter(user=user, post=post).exists()
+    assert not Vote.objects.filter(user=user, post=post).exists()
