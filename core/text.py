@@ -1,8 +1,10 @@
-"""Short texts that several apps put in messages and emails."""
+"""Short texts that several apps put in messages and emails, and the rule for what text a user
+may write (and what XML output must leave out)."""
 
 from __future__ import annotations
 
 import math
+import re
 
 DAY = 24 * 3600
 
@@ -19,3 +21,34 @@ def duration_text(seconds: float) -> str:
         return f"{minutes} minute{'s' if minutes != 1 else ''}"
     hours = math.ceil(minutes / 60)
     return f"{hours} hour{'s' if hours != 1 else ''}"
+
+
+# What a user may write (docs/posting.md#text-a-user-writes): no control character (C0, DEL,
+# C1), no lone surrogate (PostgreSQL cannot store one; UTF-8 cannot encode it) and neither
+# U+FFFE nor U+FFFF. Together with NUL these are every code point XML 1.0 cannot carry, so
+# what passes can be stored, and shown in HTML, JSON, RSS/Atom and email alike. Multi-line
+# text keeps tab, line feed and carriage return.
+_NOT_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_NOT_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# What XML 1.0 (section 2.2, "Char") cannot carry at all, for output that must stay well-formed
+# whatever is stored.
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def text_problem(text: str, *, multiline: bool = False) -> str | None:
+    """Why `text` cannot be accepted as something a user wrote, as a message for its field, or
+    None when it can. One line refuses every control character, tab and line breaks included;
+    multi-line text allows tab, line feed and carriage return."""
+    found = (_NOT_IN_TEXT if multiline else _NOT_IN_LINE).search(text)
+    if found is None:
+        return None
+    char = found.group()
+    if char in "\n\r":
+        return "Keep this to one line."
+    return f"Remove the invisible character U+{ord(char):04X}: it cannot be stored or shown."
+
+
+def xml_safe(text: str) -> str:
+    """`text` without the code points XML 1.0 cannot carry (NUL and other C0 controls but tab,
+    line feed and carriage return; lone surrogates; U+FFFE and U+FFFF)."""
+    return _NOT_IN_XML.sub("", text)

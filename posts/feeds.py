@@ -1,5 +1,10 @@
 """RSS 2.0 and Atom feeds (django.contrib.syndication) for home, newest, tags, channels, users,
-a saved search, and a reader's private "My feed"."""
+a saved search, and a reader's private "My feed".
+
+Every text goes out without the code points XML 1.0 cannot carry: forms and the API refuse them,
+but rows written before that check, by an admin or by a script may hold them, and one such
+character would make the feed unserializable for every reader (docs/search.md#public-feeds).
+"""
 
 from __future__ import annotations
 
@@ -12,10 +17,11 @@ from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
 from django.utils.html import escape, format_html_join
 
 from accounts.models import User
+from core.text import xml_safe
 from posts import search
 from posts.models import Channel, Post, Tag
 from posts.selectors.directory import channel_get, tag_get, user_get_public
@@ -27,6 +33,14 @@ from posts.selectors.discovery import (
 from posts.selectors.feeds import feed_items_for_syndication
 
 FEED_LENGTH = 30
+
+
+def _xml_safe(value: Any) -> Any:
+    if isinstance(value, str):
+        return xml_safe(value)
+    if isinstance(value, list | tuple):
+        return type(value)(_xml_safe(part) for part in value)
+    return value
 
 
 class PostFeed(Feed):
@@ -45,6 +59,12 @@ class PostFeed(Feed):
         return f"The {self.title_suffix} posts on {settings.SITE_NAME}, a developer news feed."
 
     subtitle = description
+
+    def get_feed(self, obj: Any, request: HttpRequest) -> SyndicationFeed:
+        feed = super().get_feed(obj, request)
+        feed.feed = {key: _xml_safe(value) for key, value in feed.feed.items()}
+        feed.items = [{key: _xml_safe(value) for key, value in item.items()} for item in feed.items]
+        return feed
 
     def filters(self, obj: Any) -> dict[str, Any]:
         return {}

@@ -1,4 +1,4 @@
-from core.text import duration_text
+from core.text import duration_text, text_problem, xml_safe
 
 
 def test_duration_text_says_days_hours_or_minutes_rounding_waits_up():
@@ -11,3 +11,38 @@ def test_duration_text_says_days_hours_or_minutes_rounding_waits_up():
     assert duration_text(61) == "2 minutes"
     assert duration_text(60) == "1 minute"
     assert duration_text(0) == "1 minute"
+
+
+def test_text_problem_refuses_controls_surrogates_and_xml_noncharacters():
+    for bad in ["\x00", "\x01", "\x08", "\x0b", "\x0c", "\x1f", "\x7f", "\x85", "\x9f"]:
+        assert text_problem(f"a{bad}b") == (
+            f"Remove the invisible character U+{ord(bad):04X}: it cannot be stored or shown."
+        )
+        assert text_problem(f"a{bad}b", multiline=True) is not None
+    for bad in ["\ud800", "\udfff", "\ufffe", "\uffff"]:
+        assert text_problem(bad) is not None
+        assert text_problem(bad, multiline=True) is not None
+
+
+def test_text_problem_keeps_one_line_to_one_line_and_lets_multiline_text_break():
+    assert text_problem("one\ntwo") == "Keep this to one line."
+    assert text_problem("one\r\ntwo") == "Keep this to one line."
+    assert text_problem("tab\there") is not None
+    assert text_problem("one\r\ntwo\tthree", multiline=True) is None
+
+
+def test_text_problem_accepts_any_language_mark_and_plane():
+    for good in [
+        "Ünïcödé",
+        "\u202b\u05e2\u05d1\u05e8\u05d9\u05ea\u202c",
+        "e\u0301",
+        "日本語",
+        "\U0001f600",
+        "\U0010fffd",
+    ]:
+        assert text_problem(good) is None
+
+
+def test_xml_safe_leaves_out_only_what_xml_cannot_carry():
+    assert xml_safe("a\x00\x01\x0b\x1fb\ud800\ufffe\uffffc") == "abc"
+    assert xml_safe("tab\tline\ncr\r\x7f\x85\U0001f600") == "tab\tline\ncr\r\x7f\x85\U0001f600"
