@@ -4,8 +4,9 @@ TL;DR bullets are a textarea, one bullet per line: it works without JavaScript, 
 notes, and needs no extra rows. Key numbers and timeline entries are Django formsets with blank
 rows to fill; "Add a row" buttons submit the form to get one more row without JavaScript, and
 static/js/faun.js turns them into instant rows. The forms check shape (lengths, URL syntax, known
-tags, the user's channels); `posts.services` checks the rules that need the database, and its
-`PostRejected` errors are shown on the same fields.
+tags, the user's channels, no control characters: docs/posting.md#text-a-user-writes);
+`posts.services` checks the rules that need the database, and its `PostRejected` errors are shown
+on the same fields.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 
 from accounts.models import User
+from core.text import text_problem
+from core.validators import validate_multiline_text, validate_single_line_text
 from posts.models import (
     BODY_MAX_LENGTH,
     KEY_FACTS_MAX,
@@ -48,12 +51,14 @@ class PostForm(forms.Form):
         label="URL",
         required=False,
         max_length=MAX_URL_LENGTH,
+        validators=[validate_single_line_text],
         widget=forms.URLInput(attrs={"placeholder": "https://", "autocomplete": "off"}),
         help_text="Leave empty for a text post.",
     )
     title = forms.CharField(
         min_length=TITLE_MIN_LENGTH,
         max_length=TITLE_MAX_LENGTH,
+        validators=[validate_single_line_text],
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     tags = forms.ModelMultipleChoiceField(
@@ -80,6 +85,7 @@ class PostForm(forms.Form):
     tldr = forms.CharField(
         label="TL;DR",
         required=False,
+        validators=[validate_multiline_text],
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=(
             f"One bullet per line, up to {TLDR_MAX_BULLETS} lines of "
@@ -91,6 +97,7 @@ class PostForm(forms.Form):
         required=False,
         max_length=BODY_MAX_LENGTH,
         strip=False,
+        validators=[validate_multiline_text],
         widget=forms.Textarea(attrs={"rows": 10}),
         help_text="Markdown. Required for a text post; a summary for a link.",
     )
@@ -124,6 +131,8 @@ class PostForm(forms.Form):
             errors.append(f"Write at most {TLDR_MAX_BULLETS} bullets (one per line).")
         if any(len(line) > TLDR_BULLET_MAX_LENGTH for line in bullets):
             errors.append(f"Keep each bullet to {TLDR_BULLET_MAX_LENGTH} characters.")
+        # The textarea may hold tabs; a bullet is one line, as in the API.
+        errors.extend(dict.fromkeys(filter(None, map(text_problem, bullets))))
         if errors:
             raise forms.ValidationError(errors)
         return bullets
@@ -146,11 +155,13 @@ class KeyFactForm(_RowForm):
     value = forms.CharField(
         required=False,
         max_length=KeyFact._meta.get_field("value").max_length,
+        validators=[validate_single_line_text],
         widget=forms.TextInput(attrs={"placeholder": "e.g. 40%"}),
     )
     description = forms.CharField(
         required=False,
         max_length=KeyFact._meta.get_field("description").max_length,
+        validators=[validate_single_line_text],
         widget=forms.TextInput(attrs={"placeholder": "what the number measures"}),
     )
 
@@ -168,11 +179,13 @@ class TimelineEventForm(_RowForm):
     when = forms.CharField(
         required=False,
         max_length=TimelineEvent._meta.get_field("when").max_length,
+        validators=[validate_single_line_text],
         widget=forms.TextInput(attrs={"placeholder": "2025-03-01 or Q1 2027"}),
     )
     description = forms.CharField(
         required=False,
         max_length=TimelineEvent._meta.get_field("description").max_length,
+        validators=[validate_single_line_text],
         widget=forms.TextInput(attrs={"placeholder": "what happened"}),
     )
 
@@ -338,6 +351,7 @@ def _typed_row(form: forms.Form) -> dict[str, Any]:
 class PostRemoveForm(_RowForm):
     reason = forms.CharField(
         max_length=REMOVED_REASON_MAX_LENGTH,
+        validators=[validate_single_line_text],
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
         help_text="Shown on the post's page.",
     )

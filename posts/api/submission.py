@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.validators import ProhibitNullCharactersValidator
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 from rest_framework.views import APIView
 
+from core.validators import validate_multiline_text, validate_single_line_text
 from posts.api.posts import PostDetailView, PostListView
 from posts.api.serializers import PostDetailSerializer
 from posts.models import (
@@ -39,12 +42,36 @@ class StrictSerializer(serializers.Serializer):
         if isinstance(data, dict):
             unknown = sorted(set(data) - set(self.fields))
             if unknown:
-                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+                # A name may hold a lone surrogate (JSON allows "\ud800"), which no UTF-8
+                # response can carry: it is echoed as its escape.
+                raise serializers.ValidationError(
+                    {
+                        name.encode("utf-8", "backslashreplace").decode(): ["Unknown field."]
+                        for name in unknown
+                    }
+                )
         return super().to_internal_value(data)
 
 
 class TextField(serializers.CharField):
-    """A string field that refuses numbers and booleans instead of turning them into text."""
+    """A string field that refuses numbers and booleans instead of turning them into text, and
+    characters a user cannot have meant: every control character (`multiline` allows tab and
+    line breaks), lone surrogates, U+FFFE and U+FFFF (docs/posting.md#text-a-user-writes)."""
+
+    def __init__(self, *, multiline: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # The rule covers NUL and surrogates too: one message per field, not DRF's and ours.
+        self.validators = [
+            *(
+                validator
+                for validator in self.validators
+                if not isinstance(
+                    validator,
+                    ProhibitNullCharactersValidator | ProhibitSurrogateCharactersValidator,
+                )
+            ),
+            validate_multiline_text if multiline else validate_single_line_text,
+        ]
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
@@ -84,6 +111,7 @@ class PostWriteSerializer(StrictSerializer):
         allow_blank=True,
         default="",
         trim_whitespace=False,
+        multiline=True,
         help_text="Markdown.",
     )
     key_facts = KeyFactInputSerializer(

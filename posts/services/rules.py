@@ -16,7 +16,7 @@ from django.db.models import Count, Max
 from django.utils.timesince import timesince
 
 from accounts.models import User
-from core.text import duration_text
+from core.text import duration_text, text_problem
 from posts.models import (
     BODY_MAX_LENGTH,
     KEY_FACTS_MAX,
@@ -110,12 +110,26 @@ def validate_content(*, author: User, content: PostContent) -> None:
         content.channel,
     )
     key_facts, timeline = content.key_facts, content.timeline
+    # Control characters, lone surrogates, U+FFFE/U+FFFF: forms and the API refuse them per
+    # field; checked again here so no caller can store what a feed or PostgreSQL cannot carry.
+    texts = [
+        ("title", title, False),
+        ("url", url, False),
+        ("body", body, True),
+        *(("tldr", line, False) for line in content.tldr),
+        *(("key_facts", text, False) for f in key_facts for text in (f.value, f.description)),
+        *(("timeline", text, False) for e in timeline for text in (e.when, e.description)),
+    ]
+    for field, text, multiline in texts:
+        problem = text_problem(text, multiline=multiline)
+        if problem:
+            add(field, problem)
     if not title:
         add("title", "Enter a title.")
     elif not TITLE_MIN_LENGTH <= len(title) <= TITLE_MAX_LENGTH:
         add("title", f"Use {TITLE_MIN_LENGTH} to {TITLE_MAX_LENGTH} characters for the title.")
     if url:
-        if content.url_error:
+        if content.url_error and "url" not in errors:
             add("url", content.url_error)
     elif not body.strip():
         add("body", "Add a link, or write the text of your post here.")

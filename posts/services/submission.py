@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from core.text import duration_text
+from core.text import duration_text, text_problem
 from posts.models import REMOVED_REASON_MAX_LENGTH, Post
 from posts.services.content import PostContent
 from posts.services.core import (
@@ -160,7 +160,7 @@ def post_remove(*, post: Post, moderator: User, reason: str) -> None:
     """A staff member removes any post, recording who did it and why (shown on the post page).
 
     Raises PermissionDenied unless `moderator` is staff and the post is not removed yet, and
-    `PostRejected` (field `reason`) without a reason of 1 to 300 characters.
+    `PostRejected` (field `reason`) without a reason of 1 to 300 characters on one line.
     """
     post = Post.objects.select_for_update().get(pk=post.pk)
     if not post.is_removable_by(moderator):
@@ -174,6 +174,8 @@ def post_remove(*, post: Post, moderator: User, reason: str) -> None:
         raise PostRejected(
             {"reason": [f"Give a reason of 1 to {REMOVED_REASON_MAX_LENGTH} characters."]}
         )
+    if problem := text_problem(reason):
+        raise PostRejected({"reason": [problem]})
     post.status = Post.Status.REMOVED
     post.removed_by = moderator
     post.removed_reason = reason

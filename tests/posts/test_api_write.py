@@ -133,6 +133,23 @@ def test_read_token_reads_me_and_records_last_use(client):
         (valid_payload(channel="nochannel"), "channel"),
         (valid_payload(surprise=True), "surprise"),
         (valid_payload(url="", body=""), None),
+        # What XML, PostgreSQL or UTF-8 cannot carry (docs/posting.md#text-a-user-writes).
+        (valid_payload(title="Rust\x01 is here"), "title"),
+        (valid_payload(title="Rust is\nhere"), "title"),
+        (valid_payload(title="Rust \ud800 is here"), "title"),
+        (valid_payload(title="Rust \x00 is here"), "title"),
+        (valid_payload(url="https://lwn.example/\x1f/a"), "url"),
+        (valid_payload(tldr=["Concluded\x0b."]), "tldr"),
+        (valid_payload(tldr=["Two\nlines."]), "tldr"),
+        (valid_payload(body="Merged\x08 in 6.1."), "body"),
+        (valid_payload(body="Merged \uffff in 6.1."), "body"),
+        (valid_payload(key_facts=[{"value": "6\x1b1", "description": "d"}]), "key_facts"),
+        (valid_payload(key_facts=[{"value": "6.1", "description": "d\x9b"}]), "key_facts"),
+        (valid_payload(timeline=[{"when": "2025\x07", "description": "d"}]), "timeline"),
+        (valid_payload(timeline=[{"when": "2025", "description": "\udfff"}]), "timeline"),
+        (valid_payload(tags=["rust\x01"]), "tags"),
+        (valid_payload(channel="dev\x00ops"), "channel"),
+        ({**valid_payload(), "sur\ud800prise": 1}, "sur\\ud800prise"),
     ],
 )
 def test_bad_input_is_400_with_field_errors_and_saves_nothing(client, tags, payload, field):
@@ -143,6 +160,47 @@ def test_bad_input_is_400_with_field_errors_and_saves_nothing(client, tags, payl
     if field:
         assert field in error["fields"], error
     assert Post.objects.count() == 0
+
+
+def test_control_characters_are_refused_with_one_message_on_their_field(client, tags):
+    author = UserFactory()
+    for char in ["\x01", "\x00", "\ud800"]:
+        response = submit(client, valid_payload(title=f"Rust {char} is here"), bearer(author))
+        assert response.status_code == 400
+        assert response.json()["error"]["fields"] == {
+            "title": [
+                f"Remove the invisible character U+{ord(char):04X}: it cannot be stored or shown."
+            ]
+        }
+    post = PostFactory(author=author, tags=tags, body="Fine.")
+    response = client.patch(
+        f"/api/v1/posts/{post.short_id}/",
+        json.dumps({"title": "A better title", "body": "Tabs\tand\r\nlines \x1b"}),
+        content_type="application/json",
+        headers=bearer(author),
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {
+        "body": ["Remove the invisible character U+001B: it cannot be stored or shown."]
+    }
+    assert Post.objects.get(pk=post.pk).body == "Fine."
+    response = client.patch(
+        f"/api/v1/posts/{post.short_id}/",
+        json.dumps({"body": "Tabs\tand\r\nlines are text."}),
+        content_type="application/json",
+        headers=bearer(author),
+    )
+    assert response.status_code == 200
+    assert response.json()["body"] == "Tabs\tand\r\nlines are text."
+    staff = UserFactory(is_staff=True)
+    response = client.post(
+        f"/api/v1/posts/{post.short_id}/remove/",
+        json.dumps({"reason": "Spam\x01"}),
+        content_type="application/json",
+        headers=bearer(staff),
+    )
+    assert response.status_code == 400
+    assert "reason" in response.json()["error"]["fields"]
 
 
 def test_malformed_json_and_wrong_content_type(client, tags):

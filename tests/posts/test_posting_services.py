@@ -155,6 +155,14 @@ def test_bad_urls_are_refused_on_the_url_field(author, url, message):
         ({"timeline": [TimelineEventData("", None, "2024")]}, "timeline"),
         ({"timeline": [TimelineEventData("x", None, "w" * 61)]}, "timeline"),
         ({"timeline": [TimelineEventData("e", None, "2024")] * 21}, "timeline"),
+        # The services refuse what the forms and the API refuse, whoever calls them.
+        ({"title": "Rust\x01 in the kernel"}, "title"),
+        ({"url": "https://lwn.example/\ud800"}, "url"),
+        ({"body": "Some\x00 text."}, "body"),
+        ({"tldr": ["Tab\tin a bullet."]}, "tldr"),
+        ({"key_facts": [KeyFactData("6.1", "Kernel\ufffe version.")]}, "key_facts"),
+        ({"timeline": [TimelineEventData("Merged\x1b.", date(2022, 12, 11))]}, "timeline"),
+        ({"timeline": [TimelineEventData("Done", None, "20\x0c25")]}, "timeline"),
     ],
 )
 def test_content_limits_are_enforced_and_nothing_is_saved(author, overrides, field):
@@ -389,6 +397,9 @@ def test_staff_remove_any_post_with_a_reason(author):
     with pytest.raises(PostRejected) as info:
         post_remove(post=post, moderator=moderator, reason="   ")
     assert "reason" in info.value.errors
+    with pytest.raises(PostRejected) as info:
+        post_remove(post=post, moderator=moderator, reason="Spam\x01")
+    assert "U+0001" in info.value.errors["reason"][0]
     post_remove(post=post, moderator=moderator, reason="Spam.")
     post.refresh_from_db()
     assert (post.status, post.removed_by, post.removed_reason) == ("removed", moderator, "Spam.")

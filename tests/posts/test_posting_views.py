@@ -202,6 +202,20 @@ def test_a_text_post(client, author, tags):
         ({"timeline-1-when": ""}, "timeline", "Enter a date or a period."),
         ({"key_facts-TOTAL_FORMS": "11"}, "key_facts", "Add at most 10 rows."),
         ({"key_facts-TOTAL_FORMS": "lots"}, "key_facts", "ManagementForm data is missing"),
+        # Control characters would make every feed listing the post answer 500.
+        ({"title": "Rust\x01 in the kernel"}, "title", "U+0001"),
+        ({"title": "Rust\tin the kernel"}, "title", "U+0009"),
+        ({"url": "https://lwn.example/\x1b"}, "url", "U+001B"),
+        ({"tldr": "One.\nTwo\x08."}, "tldr", "U+0008"),
+        ({"tldr": "One.\nTwo\there."}, "tldr", "U+0009"),
+        ({"tldr": "One.\x1cTwo."}, "tldr", "U+001C"),
+        ({"body": "Merged\x0c in 6.1."}, "body", "U+000C"),
+        ({"body": "Merged \ufffe in 6.1."}, "body", "U+FFFE"),
+        ({"body": "Merged \x7f in 6.1."}, "body", "U+007F"),
+        ({"key_facts-0-value": "6\x021"}, "key_facts", "U+0002"),
+        ({"key_facts-0-description": "Kernel\x85version"}, "key_facts", "U+0085"),
+        ({"timeline-1-when": "Q1\x0e2027"}, "timeline", "U+000E"),
+        ({"timeline-0-description": "Merged\n."}, "timeline", "Keep this to one line."),
     ],
 )
 def test_bad_input_is_a_400_with_the_error_on_its_field_and_saves_nothing(
@@ -365,6 +379,16 @@ def test_staff_remove_a_post_with_a_reason(client):
     assert response.status_code == 302
     assert "This post was removed: Spam, again." in html(client.get(post.get_absolute_url()))
     assert client.get(f"/p/{post.short_id}/-/remove/").status_code == 403
+
+
+def test_a_removal_reason_with_a_control_character_is_refused_on_its_field(client):
+    post = PostFactory()
+    client.force_login(UserFactory(is_staff=True))
+    response = client.post(f"/p/{post.short_id}/-/remove/", {"reason": "Spam\x1b[31m"})
+    assert response.status_code == 400
+    assert "U+001B" in html(response)
+    post.refresh_from_db()
+    assert post.status == Post.Status.PUBLISHED
 
 
 def test_non_staff_cannot_remove(client, author):
