@@ -1,5 +1,6 @@
 """Forms for the account pages. They parse and check input so that every field shows what is
-wrong; the rules themselves (username rules, password validators, uniqueness) live in services."""
+wrong (text fields refuse control characters: docs/posting.md#text-a-user-writes); the rules
+themselves (username rules, password validators, uniqueness) live in services."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from django.http import HttpRequest
 from accounts.models import ApiToken, User
 from accounts.services import password_reset_request, user_password_change, username_validate
 from core import ratelimit
+from core.validators import validate_multiline_text, validate_single_line_text
 
 
 def _password_field(label: str, *, new: bool = False) -> forms.CharField:
@@ -39,6 +41,8 @@ class SignupForm(forms.Form):
     )
     email = forms.EmailField(
         max_length=254,
+        # Django's address check lets a quoted local part hold control characters.
+        validators=[validate_single_line_text],
         help_text="We send a link to confirm it. Never shown to anyone.",
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
@@ -107,6 +111,7 @@ class LoginForm(auth_forms.AuthenticationForm):
 class VerifyResendForm(forms.Form):
     email = forms.EmailField(
         max_length=254,
+        validators=[validate_single_line_text],
         help_text="The address you signed up with.",
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
@@ -134,14 +139,22 @@ class SetPasswordForm(auth_forms.SetPasswordForm):
 
 class ProfileForm(forms.Form):
     display_name = forms.CharField(
-        max_length=80, required=False, help_text="Shown instead of your username on your profile."
+        max_length=80,
+        required=False,
+        validators=[validate_single_line_text],
+        help_text="Shown instead of your username on your profile.",
     )
-    bio = forms.CharField(max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    bio = forms.CharField(
+        max_length=1000,
+        required=False,
+        validators=[validate_multiline_text],
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
     website = forms.URLField(
         max_length=300,
         required=False,
         assume_scheme="https",
-        validators=[URLValidator(schemes=["http", "https"])],
+        validators=[URLValidator(schemes=["http", "https"]), validate_single_line_text],
         help_text="An http:// or https:// address.",
     )
 
@@ -150,6 +163,7 @@ class EmailChangeForm(forms.Form):
     new_email = forms.EmailField(
         label="New email address",
         max_length=254,
+        validators=[validate_single_line_text],
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     password = _password_field("Your current password")
@@ -201,6 +215,7 @@ class ApiTokenForm(forms.Form):
 
     name = forms.CharField(
         max_length=60,
+        validators=[validate_single_line_text],
         help_text="What the token is for, e.g. “feed reader” or “CI bot”.",
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )

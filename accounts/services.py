@@ -30,7 +30,7 @@ from accounts.models import User, username_validator
 from accounts.signals import user_deleting
 from core.links import absolute_url
 from core.signing import InvalidLink, signed_loads
-from core.text import duration_text
+from core.text import duration_text, text_problem
 from outbox.models import EMAIL_MAX_LENGTH, OutboundEmail
 from outbox.services import email_queue
 
@@ -211,7 +211,8 @@ def verification_resend(*, email: str) -> OutboundEmail | None:
 @transaction.atomic
 def user_profile_update(*, user: User, display_name: str, bio: str, website: str) -> User:
     """Save the public profile. Raises ValidationError (keyed by field) for values the model
-    refuses, such as an over-long bio or a website that is not an http(s) URL."""
+    refuses, such as an over-long bio, a website that is not an http(s) URL or a control
+    character (docs/posting.md#text-a-user-writes)."""
     user.display_name = display_name.strip()
     user.bio = bio.strip()
     user.website = website.strip()
@@ -223,6 +224,9 @@ def user_profile_update(*, user: User, display_name: str, bio: str, website: str
         limit = getattr(User._meta.get_field(name), "max_length", None)
         if limit is not None and len(getattr(user, name)) > limit:
             raise ValidationError({name: [f"Use at most {limit} characters."]})
+        # The form refuses these too; any other caller must not store them either.
+        if problem := text_problem(getattr(user, name), multiline=name == "bio"):
+            raise ValidationError({name: [problem]})
     user.full_clean(exclude=[f.name for f in User._meta.fields if f.name not in profile_fields])
     user.save(update_fields=["display_name", "bio", "website"])
     return user

@@ -6,6 +6,7 @@ import zoneinfo
 
 from django import forms
 
+from core.validators import validate_single_line_text
 from posts.models import Channel, Tag
 
 
@@ -13,6 +14,9 @@ class NewsletterSubscribeForm(forms.Form):
     email = forms.EmailField(
         label="Email address",
         max_length=254,
+        # Django's address check lets a quoted local part hold control characters
+        # (docs/posting.md#text-a-user-writes).
+        validators=[validate_single_line_text],
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         error_messages={"invalid": "Enter a valid email address, such as ada@example.com."},
     )

@@ -293,6 +293,10 @@ def test_profile_update_saves_the_public_fields():
         ({"website": "javascript:alert(1)"}, "website"),
         ({"website": "ftp://ada.dev/"}, "website"),
         ({"website": "https://" + "a" * 300 + ".dev"}, "website"),
+        ({"display_name": "Ada\x00"}, "display_name"),
+        ({"display_name": "Ada\nLovelace"}, "display_name"),
+        ({"bio": "Writes\x1bcompilers."}, "bio"),
+        ({"website": "https://ada.dev/\x7f"}, "website"),
     ],
 )
 def test_profile_update_refuses_bad_values(fields, field):
