@@ -118,7 +118,8 @@ PAGE_PARAMETERS = [
     ),
     OpenApiParameter(
         "page_size",
-        OpenApiTypes.INT,
+        # Raw schema so the bounds the API enforces (page_size_param) are in the schema too.
+        {"type": "integer", "minimum": 1, "maximum": 100, "default": 25},
         description="Items per page, 1 to 100 (default 25).",
     ),
 ]

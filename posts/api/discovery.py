@@ -59,7 +59,7 @@ SEARCH_PARAMETERS = [
         "order",
         str,
         enum=list(search.SEARCH_ORDERS),
-        description="relevance (default; newest on SQLite or without words) or newest.",
+        description=("relevance (default; newest on SQLite or without words), newest, hot or top."),
     ),
 ]
 

@@ -53,8 +53,9 @@ ORDER_PARAMETERS = [
         str,
         enum=["hot", "newest", "top", "relevance"],
         description=(
-            "Ranking: hot (the default), newest, top; with `search`, relevance (the default "
-            "there) or newest."
+            "Ranking: hot (the default), newest or top; relevance ranks `search` results by "
+            "how well they match (the default with `search`; without it, there is nothing to "
+            "match, so it means hot)."
         ),
     ),
     OpenApiParameter(
@@ -144,7 +145,9 @@ class PostListView(APIView):
             )
             data = PostSerializer(page.items, many=True, context={"request": request}).data
             return paginated_response(request, page=page, data=data)
-        order = choice_param(request, "order", list(ORDERINGS), "hot")
+        order = choice_param(request, "order", [*ORDERINGS, "relevance"], "hot")
+        if order == "relevance":
+            order = "hot"  # nothing to match without `search`: the default ranking
         period = choice_param(request, "period", list(TOP_PERIODS), "all")
         page = feed_list(
             viewer=request.user,

@@ -24,6 +24,8 @@ from posts.selectors.feeds import _syndication_rows
 SEARCH_ORDERINGS: dict[str, Ordering] = {
     "relevance": Ordering("search_rank", float),
     "newest": ORDERINGS["newest"],
+    "hot": ORDERINGS["hot"],
+    "top": ORDERINGS["top"],
 }
 
 

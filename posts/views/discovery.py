@@ -47,7 +47,8 @@ BROKEN_CURSOR = "That “more” link is broken. Start again from the first page
 
 
 def search_page(request: HttpRequest) -> HttpResponse:
-    """/search?q=: results with highlighted titles and snippets, by relevance or newest."""
+    """/search?q=: results with highlighted titles and snippets, by relevance, newest, hot or
+    top."""
     raw = request.GET.get("q", "")
     order = request.GET.get("order", "relevance")
     if order not in search.SEARCH_ORDERS:

@@ -249,7 +249,7 @@ def test_api_posts_list_takes_search_with_filters(client, corpus):
     assert api_titles(response) == ["A new kernel scheduler"]
     newest = client.get("/api/v1/posts/", {"search": "kernel", "order": "newest"})
     assert api_titles(newest) == ["Memory safety in practice", "A new kernel scheduler"]
-    wrong = client.get("/api/v1/posts/", {"search": "kernel", "order": "top"})
+    wrong = client.get("/api/v1/posts/", {"search": "kernel", "order": "best"})
     assert wrong.status_code == 400
     assert "order" in wrong.json()["error"]["fields"]
     # An empty search is no search: the usual hot list.
@@ -304,3 +304,25 @@ def test_sqlite_fallback_is_substring_and_newest_first(client):
     html = client.get("/search?q=kernel").content.decode()
     assert "relevance ranking needs PostgreSQL" in html
     assert "<mark>Kernel</mark> scheduler" in html
+
+
+def test_every_order_the_schema_lists_is_accepted_with_and_without_search(client):
+    """The API schema lists hot, newest, top and relevance for `order`; each answers 200 with or
+    without `search` (relevance without words to match is hot; search results by hot or top)."""
+    low = PostFactory(title="Kernel news, the quiet one")
+    high = PostFactory(title="Kernel news, the loud one")
+    Post = type(high)
+    Post.objects.filter(pk=high.pk).update(score=50, hotness=high.hotness + 10)
+    Post.objects.filter(pk=low.pk).update(score=1)
+    for order in ("hot", "newest", "top", "relevance"):
+        for params in ({"order": order}, {"order": order, "search": "kernel"}):
+            response = client.get("/api/v1/posts/", params)
+            assert response.status_code == 200, (params, response.json())
+    for order in ("hot", "top"):
+        results = client.get("/api/v1/posts/", {"order": order, "search": "kernel"}).json()
+        assert [post["title"] for post in results["results"]] == [high.title, low.title]
+        results = client.get("/api/v1/search/", {"order": order, "q": "kernel"})
+        assert results.status_code == 200
+    assert client.get("/api/v1/posts/", {"order": "relevance"}).json() == (
+        client.get("/api/v1/posts/", {"order": "hot"}).json()
+    )
