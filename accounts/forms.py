@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from accounts.models import ApiToken, User
 from accounts.services import password_reset_request, user_password_change, username_validate
 from core import ratelimit
+from core.canonical import text_fold
 from core.validators import validate_multiline_text, validate_single_line_text
 
 
@@ -86,7 +87,10 @@ class LoginForm(auth_forms.AuthenticationForm):
         self.fields["password"].validators.append(MaxLengthValidator(4096))
 
     def clean(self) -> dict[str, Any]:
-        username = (self.cleaned_data.get("username") or "").strip().lower()
+        # Failures count against the name's canonical form, the one the account look-up keys on
+        # too, so no spelling of a name (a dotless i, fullwidth letters) brings a fresh allowance
+        # (docs/accounts.md#rate-limits).
+        username = text_fold(self.cleaned_data.get("username") or "")
         ip = ratelimit.client_ip(self.request) if self.request else ""
         per_account = ratelimit.login_failures_per_account()
         per_client = ratelimit.login_failures_per_client()

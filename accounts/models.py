@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import unicodedata
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
+
+from core.canonical import text_fold
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_]{3,30}$"
 username_validator = RegexValidator(
@@ -15,8 +19,19 @@ username_validator = RegexValidator(
 
 class CaseInsensitiveUserManager(UserManager["User"]):
     def get_by_natural_key(self, username: str | None) -> User:
-        # Log-in accepts any case: "Ada" and "ada" are the same account.
-        return self.get(username__iexact=username)
+        """The account named `username` in any ASCII letter case: "Ada" and "ada" are the same
+        account. Usernames are ASCII, so a name that is not ASCII after NFKC (which Django's
+        log-in form applies: fullwidth letters, the Kelvin sign) names no account, even where
+        the database's case mapping would equate it with one (PostgreSQL's UPPER() turns the
+        dotless i, U+0131, into I). The look-up keys on the canonical form the log-in limit
+        counts under (docs/accounts.md#rate-limits)."""
+        name = unicodedata.normalize("NFKC", username or "")
+        if not name.isascii():
+            raise self.model.DoesNotExist("No account has that username.")
+        # Lower() is the form the unique constraint indexes.
+        return self.alias(username_canonical=Lower("username")).get(
+            username_canonical=text_fold(name)
+        )
 
 
 class User(AbstractUser):

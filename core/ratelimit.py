@@ -6,16 +6,18 @@ block the eleventh until those fifteen minutes are over. Counters live in the ca
 across web processes when the cache is Redis.
 
 Identifiers are hashed before they become cache keys, so the cache never holds email addresses,
-and they are counted whether or not an account exists, so a limit never reveals which do.
+and they are counted whether or not an account exists, so a limit never reveals which do. Each is
+counted in its canonical form (core/canonical.py): a name in every spelling that some
+case-insensitive comparison equates with it, an email address by the mailbox it reaches, so a
+new spelling never brings a fresh allowance (docs/accounts.md#rate-limits).
 
-If the cache itself is down the limiter lets requests through and logs the error: a Redis outage
-must not lock everyone out of their account.
+If the cache itself is down the limiter lets requests through and logs the error (at most once a
+minute, core/cache.py): a Redis outage must not lock everyone out of their account.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import math
 import time
 from dataclasses import dataclass
@@ -24,7 +26,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
-logger = logging.getLogger(__name__)
+from core.cache import cache_failed, cache_skipped
+from core.canonical import email_canonical, text_fold
 
 
 @dataclass(frozen=True)
@@ -34,16 +37,18 @@ class Limit:
     window: int  # seconds
 
     def _key(self, ident: str) -> str:
-        digest = hashlib.sha256(f"{self.scope}\x00{ident.strip().lower()}".encode()).hexdigest()
+        digest = hashlib.sha256(f"{self.scope}\x00{text_fold(ident)}".encode()).hexdigest()
         return f"rl:{self.scope}:{digest[:40]}"
 
     def retry_after(self, ident: str) -> int:
         """Seconds until `ident` may try again: 0 while it is under the limit."""
         key = self._key(ident)
+        if cache_skipped():
+            return 0
         try:
             values = cache.get_many([key, f"{key}:t"])
         except Exception as exc:
-            logger.warning("rate limit %s: cache unavailable, allowing (%s)", self.scope, exc)
+            cache_failed(where=f"rate limit {self.scope}, allowing", exc=exc)
             return 0
         if int(values.get(key) or 0) < self.limit:
             return 0
@@ -53,6 +58,8 @@ class Limit:
     def hit(self, ident: str) -> int:
         """Count one attempt for `ident`; returns the count in the current window."""
         key = self._key(ident)
+        if cache_skipped():
+            return 0
         try:
             if cache.add(key, 1, timeout=self.window):
                 cache.set(f"{key}:t", time.time(), timeout=self.window)
@@ -64,15 +71,17 @@ class Limit:
                 cache.set(f"{key}:t", time.time(), timeout=self.window)
                 return 1
         except Exception as exc:
-            logger.warning("rate limit %s: cache unavailable, not counting (%s)", self.scope, exc)
+            cache_failed(where=f"rate limit {self.scope}, not counting", exc=exc)
             return 0
 
     def reset(self, ident: str) -> None:
         key = self._key(ident)
+        if cache_skipped():
+            return
         try:
             cache.delete_many([key, f"{key}:t"])
         except Exception as exc:
-            logger.warning("rate limit %s: cache unavailable, not reset (%s)", self.scope, exc)
+            cache_failed(where=f"rate limit {self.scope}, not reset", exc=exc)
 
 
 def login_failures_per_account() -> Limit:
@@ -122,13 +131,14 @@ def client_ip(request: HttpRequest) -> str:
 
 def email_request_retry_after(*, request: HttpRequest, address: str) -> int:
     """Check and count one visitor-triggered email (resend, reset). Returns 0 when allowed, or
-    the seconds to wait. Counted for every address asked for, known or not."""
+    the seconds to wait. Counted for every address asked for, known or not, per mailbox: every
+    spelling of an address that reaches the same mailbox shares one allowance."""
     per_address, per_client = emails_per_address(), emails_per_client()
-    ip = client_ip(request)
-    wait = max(per_address.retry_after(address), per_client.retry_after(ip))
+    mailbox, ip = email_canonical(address), client_ip(request)
+    wait = max(per_address.retry_after(mailbox), per_client.retry_after(ip))
     if wait:
         return wait
-    per_address.hit(address)
+    per_address.hit(mailbox)
     per_client.hit(ip)
     return 0
 

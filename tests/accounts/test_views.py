@@ -269,6 +269,45 @@ def test_resend_form_says_what_is_wrong(client):
     assert "Enter a valid email address." in page(response)
 
 
+# --- one allowance per mailbox, however the address is spelled --------------------------------
+
+# Each reaches victim@example.com's mailbox. docs/accounts.md#rate-limits
+VICTIM_SPELLINGS = [
+    "victim@example.com",
+    "victim+1@example.com",
+    '"victim"@example.com',
+    "VICTIM+2@Example.COM",
+    '"victim+3"@EXAMPLE.com',
+]
+
+
+def _ask_for_email(client, view: str, address: str, n: int):
+    """One request that emails `address`, from client address 10.0.0.<n>."""
+    remote = {"REMOTE_ADDR": f"10.0.0.{n}"}
+    if view == "signup":
+        return sign_up(client, username=f"flood_{n}", email=address, **remote)
+    if view == "email_change":
+        client.force_login(User.objects.get(username="owner"))
+        data = {"new_email": address, "password": FACTORY_PASSWORD}
+        return client.post(reverse("accounts:email_change"), data, **remote)
+    return client.post(reverse(f"accounts:{view}"), {"email": address}, **remote)
+
+
+@pytest.mark.parametrize("view", ["signup", "verify_resend", "password_reset", "email_change"])
+def test_email_limit_counts_every_spelling_of_a_mailbox(client, settings, view):
+    settings.ACCOUNTS_EMAIL_LIMIT = 2
+    UserFactory(username="owner", email="owner@example.com")
+    UserFactory(username="victim", email="victim@example.com", email_verified_at=None)
+    codes = [
+        _ask_for_email(client, view, address, n).status_code
+        for n, address in enumerate(VICTIM_SPELLINGS)
+    ]
+    assert codes == [302, 302, 429, 429, 429]
+    assert OutboundEmail.objects.count() <= 2
+    # Another mailbox at the same domain keeps its own allowance.
+    assert _ask_for_email(client, view, "victor@example.com", 9).status_code == 302
+
+
 # --- log in and out ----------------------------------------------------------------------------
 
 
@@ -333,6 +372,51 @@ def test_failed_log_ins_are_limited_per_account(client):
     assert "Too many failed log-ins. Try again in 15 minutes" in page(blocked)
     assert logged_in_user(client) is None
     assert log_in(client, username="GRACE", REMOTE_ADDR="10.0.1.1").status_code == 302
+
+
+# Spellings of "kris" that some case-insensitive comparison equates with it: Kelvin sign
+# (U+212A), long s (U+017F), dotless i (U+0131, PostgreSQL's UPPER makes it "I") and fullwidth
+# letters. docs/accounts.md#rate-limits
+KRIS_SPELLINGS = ["\u212aris", "kri\u017f", "kr\u0131s", "\uff4b\uff52\uff49\uff53", "KRIS"]
+
+
+def test_failed_log_ins_count_against_one_account_in_every_spelling(client):
+    UserFactory(username="kris")
+    for n in range(10):  # two failures in each spelling, each from its own address
+        spelling = KRIS_SPELLINGS[n % len(KRIS_SPELLINGS)]
+        response = log_in(client, username=spelling, password="wrong", REMOTE_ADDR=f"10.0.0.{n}")
+        assert response.status_code == 200
+
+    for spelling in KRIS_SPELLINGS:  # the eleventh attempt is refused, whatever the spelling
+        blocked = log_in(client, username=spelling, REMOTE_ADDR="10.0.1.1")
+        assert blocked.status_code == 429
+        assert "Too many failed log-ins" in page(blocked)
+    assert logged_in_user(client) is None
+
+
+@pytest.mark.parametrize(
+    ("spelling", "logs_in"),
+    [
+        ("KRIS", True),
+        ("\u212aris", True),  # Kelvin sign: NFKC makes it K, the same character
+        ("kri\u017f", True),  # long s: NFKC makes it s
+        ("\uff4b\uff52\uff49\uff53", True),  # fullwidth: NFKC makes it ASCII
+        ("kr\u0131s", False),  # dotless i is another letter; only case mapping turns it into I
+        ("kr\u0130s", False),  # dotted capital I, likewise
+    ],
+)
+def test_log_in_name_matches_the_username_only_through_nfkc_and_ascii_case(
+    client, spelling, logs_in
+):
+    UserFactory(username="kris")
+    response = log_in(client, username=spelling)
+    if logs_in:
+        assert response.status_code == 302
+        assert logged_in_user(client).username == "kris"
+    else:
+        assert response.status_code == 200
+        assert "That username and password do not match an account." in page(response)
+        assert logged_in_user(client) is None
 
 
 def test_failed_log_ins_are_limited_per_client_address(client):

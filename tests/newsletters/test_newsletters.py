@@ -180,6 +180,18 @@ def test_subscribe_is_rate_limited_per_client(client, settings):
     assert not Subscription.objects.filter(email="c@example.com").exists()
 
 
+def test_subscribe_limit_counts_every_spelling_of_a_mailbox(client, settings):
+    settings.ACCOUNTS_EMAIL_LIMIT = 2
+    make_newsletter()
+    spellings = ["victim@example.com", "victim+1@example.com", '"victim"@example.com']
+    codes = [
+        client.post(subscribe_url(), {"email": address}, REMOTE_ADDR=f"10.0.0.{n}").status_code
+        for n, address in enumerate(spellings)
+    ]
+    assert codes == [302, 302, 429]
+    assert OutboundEmail.objects.count() == 2
+
+
 def test_unknown_channel_is_404(client):
     assert client.post(subscribe_url("nosuchchan"), {"email": "a@example.com"}).status_code == 404
 
