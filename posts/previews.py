@@ -49,6 +49,24 @@ _WHITESPACE_RE = re.compile(r"\s+")
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
+# getaddrinfo errors that are an answer about the name, so asking again will not help: it does
+# not exist (NXDOMAIN), has no address (EAI_NODATA, EAI_ADDRFAMILY: glibc only) or the call was
+# malformed. Every other error (EAI_AGAIN, EAI_FAIL for SERVFAIL, EAI_SYSTEM, EAI_MEMORY) means no
+# answer came, and is retried (docs/posting.md#link-previews).
+_DNS_ANSWERS = frozenset(
+    getattr(socket, name)
+    for name in (
+        "EAI_NONAME",
+        "EAI_NODATA",
+        "EAI_ADDRFAMILY",
+        "EAI_FAMILY",
+        "EAI_SERVICE",
+        "EAI_SOCKTYPE",
+        "EAI_BADFLAGS",
+    )
+    if hasattr(socket, name)
+)
+
 
 @dataclass(frozen=True)
 class LinkPreview:
@@ -86,8 +104,9 @@ def fetch_preview(
     Raises `PreviewRefused` instead of fetching anything that is not a public http(s) address on
     port 80 or 443, and for every failure on the way: more than `max_redirects` redirects, a
     redirect to a refused URL, more than `timeout` seconds in total, a body over `max_bytes`, a
-    response that is not HTML, an HTTP error status, a network error. Timeouts and network errors
-    raise its subclass `PreviewNetworkError`: worth a retry. `allow_loopback` is for
+    response that is not HTML, an HTTP error status, a network error, a name that does not
+    resolve. Timeouts, network errors and DNS failures that gave no answer (a resolver timeout,
+    SERVFAIL) raise its subclass `PreviewNetworkError`: worth a retry. `allow_loopback` is for
     tests only: it additionally allows 127.0.0.0/8 and ::1, on any port.
     """
     deadline = time.monotonic() + timeout
@@ -189,11 +208,21 @@ def _check_url(url: str, *, allow_loopback: bool) -> None:
 
 
 def _resolve_checked(host: str, port: int, *, allow_loopback: bool) -> list[IPAddress]:
-    """Resolve `host`; return its addresses if every one may be connected to, else refuse."""
+    """Resolve `host`; return its addresses if every one may be connected to, else refuse.
+
+    A name that does not exist or has no address is refused for good; a failure to get an answer
+    at all (a resolver timeout, SERVFAIL, EAI_AGAIN) raises `PreviewNetworkError`, worth a retry.
+    """
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
+    except UnicodeError:  # a name IDNA cannot encode
         raise PreviewRefused(f"could not resolve {host}") from None
+    except socket.gaierror as exc:
+        if exc.errno in _DNS_ANSWERS:
+            raise PreviewRefused(f"could not resolve {host}: {exc.strerror}") from None
+        raise PreviewNetworkError(f"could not resolve {host}: {exc.strerror}") from None
+    except OSError as exc:  # TimeoutError and other failures on the way to the resolver
+        raise PreviewNetworkError(f"could not resolve {host}: {exc}") from None
     addresses: list[IPAddress] = []
     for _family, _type, _proto, _canonname, sockaddr in infos:
         # Drop an IPv6 zone ("fe80::1%eth0"); ipaddress in 3.11 does not parse it.

@@ -21,6 +21,7 @@ from posts.previews import (
     TITLE_MAX_LENGTH,
     USER_AGENT,
     LinkPreview,
+    PreviewNetworkError,
     PreviewRefused,
     address_problem,
     fetch_preview,
@@ -463,6 +464,78 @@ def test_allow_loopback_does_not_open_private_ranges(
         fetch_preview("http://intranet.example:8080/", allow_loopback=True)
     with pytest.raises(PreviewRefused, match="link-local"):
         fetch_preview("http://169.254.169.254/", allow_loopback=True)
+
+
+# DNS failures: a hiccup is worth a retry, an answer is final. docs/posting.md#link-previews
+
+TEMPORARY_DNS_FAILURES = [
+    socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution"),
+    socket.gaierror(socket.EAI_FAIL, "Non-recoverable failure in name resolution"),  # SERVFAIL
+    TimeoutError("timed out"),
+]
+
+
+def _resolver_failing_with(error: BaseException) -> Callable[..., Any]:
+    def getaddrinfo(*args: Any, **kwargs: Any) -> list[Any]:
+        raise error
+
+    return getaddrinfo
+
+
+@pytest.mark.parametrize("error", TEMPORARY_DNS_FAILURES, ids=["EAI_AGAIN", "EAI_FAIL", "timeout"])
+def test_a_dns_hiccup_is_a_network_error_worth_a_retry(
+    monkeypatch: pytest.MonkeyPatch, no_connections: None, error: BaseException
+) -> None:
+    monkeypatch.setattr(socket, "getaddrinfo", _resolver_failing_with(error))
+    with pytest.raises(PreviewNetworkError, match=re.escape("could not resolve news.example")):
+        fetch_preview("https://news.example/")
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        socket.gaierror(socket.EAI_NONAME, "Name or service not known"),  # NXDOMAIN
+        socket.gaierror(socket.EAI_NODATA, "No address associated with hostname"),
+        UnicodeError("label too long"),  # a name IDNA cannot encode
+    ],
+    ids=["EAI_NONAME", "EAI_NODATA", "idna"],
+)
+def test_a_name_that_does_not_exist_is_refused_for_good(
+    monkeypatch: pytest.MonkeyPatch, no_connections: None, error: BaseException
+) -> None:
+    monkeypatch.setattr(socket, "getaddrinfo", _resolver_failing_with(error))
+    with pytest.raises(PreviewRefused, match=re.escape("could not resolve gone.example")) as no:
+        fetch_preview("https://gone.example/")
+    assert not isinstance(no.value, PreviewNetworkError)
+
+
+def test_a_name_resolving_to_a_refused_address_stays_refused_for_good(
+    dns: tuple[FakeRecords, list[str]], no_connections: None
+) -> None:
+    records, _ = dns
+    records["metadata.example"] = ["169.254.169.254"]
+    with pytest.raises(PreviewRefused, match="link-local") as refused:
+        fetch_preview("http://metadata.example/")
+    assert not isinstance(refused.value, PreviewNetworkError)
+
+
+def test_a_dns_hiccup_at_connect_time_is_a_network_error(
+    monkeypatch: pytest.MonkeyPatch, no_connections: None
+) -> None:
+    # The early check resolves; the lookup the connection makes (the rebinding guard) fails.
+    answers: Iterator[BaseException | str] = iter(
+        ["93.184.216.34", socket.gaierror(socket.EAI_AGAIN, "Temporary failure")]
+    )
+
+    def flaky(host: str, port: int, *args: Any, **kwargs: Any) -> list[Any]:
+        answer = next(answers)
+        if isinstance(answer, BaseException):
+            raise answer
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answer, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", flaky)
+    with pytest.raises(PreviewNetworkError, match=re.escape("could not resolve flaky.example")):
+        fetch_preview("http://flaky.example/")
 
 
 @pytest.mark.parametrize(

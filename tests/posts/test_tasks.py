@@ -210,6 +210,32 @@ def test_network_errors_are_retried_with_backoff_but_refusals_are_not(
     assert preview_fields(post)[4] is None
 
 
+def test_a_dns_hiccup_is_retried_but_a_name_that_does_not_exist_is_not(monkeypatch):
+    answer: list[BaseException] = [socket.gaierror(socket.EAI_AGAIN, "Temporary failure")]
+
+    def resolver(*args: Any, **kwargs: Any) -> list[Any]:
+        raise answer[0]
+
+    retries: list[dict[str, Any]] = []
+
+    def retry(**kwargs: Any) -> None:
+        retries.append(kwargs)
+        raise Retry()
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    monkeypatch.setattr(post_fetch_preview, "retry", retry)
+    post = PostFactory(url="https://news.example/article")
+    with pytest.raises(Retry):
+        post_fetch_preview.run(post.pk)
+    (call,) = retries
+    assert isinstance(call["exc"], PreviewNetworkError)
+
+    answer[0] = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+    assert post_fetch_preview.run(post.pk) == "refused"
+    assert len(retries) == 1
+    assert preview_fields(post)[4] is None
+
+
 def test_returns_early_for_gone_removed_text_and_already_previewed_posts(no_network):
     assert post_fetch_preview.run(999_999) == "skipped"
     removed = PostFactory(url="http://10.0.0.1/")
