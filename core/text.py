@@ -24,12 +24,16 @@ def duration_text(seconds: float) -> str:
 
 
 # What a user may write (docs/posting.md#text-a-user-writes): no control character (C0, DEL,
-# C1), no lone surrogate (PostgreSQL cannot store one; UTF-8 cannot encode it) and neither
-# U+FFFE nor U+FFFF. Together with NUL these are every code point XML 1.0 cannot carry, so
-# what passes can be stored, and shown in HTML, JSON, RSS/Atom and email alike. Multi-line
-# text keeps tab, line feed and carriage return.
-_NOT_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-_NOT_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# C1), no lone surrogate (PostgreSQL cannot store one; UTF-8 cannot encode it) and no Unicode
+# noncharacter (U+FDD0-U+FDEF and the last two code points of every plane, U+FFFE and U+FFFF
+# among them). Together with NUL these cover every code point XML 1.0 cannot carry and every
+# one an HTML parser reports as an error, so what passes can be stored, and shown in HTML, JSON,
+# RSS/Atom and email alike. Multi-line text keeps tab, line feed and carriage return.
+_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
+    f"{chr(plane + 0xFFFE)}{chr(plane + 0xFFFF)}" for plane in range(0, 0x110000, 0x10000)
+)
+_NOT_IN_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f\ud800-\udfff{_NONCHARACTERS}]")
+_NOT_IN_TEXT = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff{_NONCHARACTERS}]")
 # What XML 1.0 (section 2.2, "Char") cannot carry at all, for output that must stay well-formed
 # whatever is stored.
 _NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

@@ -17,7 +17,7 @@ def validate_timezone(value: str) -> None:
 
 def validate_single_line_text(value: str) -> None:
     """One line of text a user wrote: no control character, tab or line break, no lone surrogate,
-    no U+FFFE/U+FFFF (core.text.text_problem, docs/posting.md#text-a-user-writes)."""
+    no noncharacter such as U+FFFE (core.text.text_problem, docs/posting.md#text-a-user-writes)."""
     problem = text_problem(value)
     if problem:
         raise ValidationError(problem, code="control_character")

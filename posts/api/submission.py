@@ -56,7 +56,7 @@ class StrictSerializer(serializers.Serializer):
 class TextField(serializers.CharField):
     """A string field that refuses numbers and booleans instead of turning them into text, and
     characters a user cannot have meant: every control character (`multiline` allows tab and
-    line breaks), lone surrogates, U+FFFE and U+FFFF (docs/posting.md#text-a-user-writes)."""
+    line breaks), lone surrogates and noncharacters (docs/posting.md#text-a-user-writes)."""
 
     def __init__(self, *, multiline: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -13,13 +13,13 @@ def test_duration_text_says_days_hours_or_minutes_rounding_waits_up():
     assert duration_text(0) == "1 minute"
 
 
-def test_text_problem_refuses_controls_surrogates_and_xml_noncharacters():
+def test_text_problem_refuses_controls_surrogates_and_noncharacters():
     for bad in ["\x00", "\x01", "\x08", "\x0b", "\x0c", "\x1f", "\x7f", "\x85", "\x9f"]:
         assert text_problem(f"a{bad}b") == (
             f"Remove the invisible character U+{ord(bad):04X}: it cannot be stored or shown."
         )
         assert text_problem(f"a{bad}b", multiline=True) is not None
-    for bad in ["\ud800", "\udfff", "\ufffe", "\uffff"]:
+    for bad in ["\ud800", "\udfff", "\ufffe", "\uffff", "\ufdd0", "\U0001fffe", "\U0010ffff"]:
         assert text_problem(bad) is not None
         assert text_problem(bad, multiline=True) is not None
 

@@ -211,6 +211,8 @@ def test_a_text_post(client, author, tags):
         ({"tldr": "One.\x1cTwo."}, "tldr", "U+001C"),
         ({"body": "Merged\x0c in 6.1."}, "body", "U+000C"),
         ({"body": "Merged \ufffe in 6.1."}, "body", "U+FFFE"),
+        ({"body": "Merged \ufdd0 in 6.1."}, "body", "U+FDD0"),
+        ({"title": "Rust \U0001ffff in the kernel"}, "title", "U+1FFFF"),
         ({"body": "Merged \x7f in 6.1."}, "body", "U+007F"),
         ({"key_facts-0-value": "6\x021"}, "key_facts", "U+0002"),
         ({"key_facts-0-description": "Kernel\x85version"}, "key_facts", "U+0085"),
