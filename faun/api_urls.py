@@ -1,5 +1,11 @@
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 
 from posts.api import users as users_api
 from posts.api.actions import (
@@ -47,8 +53,25 @@ v1 = [
     path("me/hidden-tags/", MyHiddenTagsView.as_view(), name="me-hidden-tags"),
 ]
 
+# Added to the site's policy (faun/settings.py) on the two docs pages. Swagger UI's style sheet
+# draws its icons as data: images. ReDoc (styled-components) writes its styles into <style>
+# elements at run time, with no way to give them a nonce, and runs its search index in a Web
+# Worker started from a blob: URL.
+SWAGGER_UI_CSP = {"img-src": ["data:"]}
+REDOC_CSP = {"img-src": ["data:"], "style-src": [UNSAFE_INLINE], "worker-src": ["blob:"]}
+
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # script-src stays 'self' on the docs pages: the split view serves Swagger UI's start-up script
+    # as a request of its own (?script), not inline (docs/operations.md#security-headers).
+    path(
+        "docs/",
+        csp_update(SWAGGER_UI_CSP)(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
+        name="api-docs",
+    ),
+    path(
+        "redoc/",
+        csp_update(REDOC_CSP)(SpectacularRedocView.as_view(url_name="api-schema")),
+        name="api-redoc",
+    ),
 ]

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -77,6 +78,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside the page cache and WhiteNoise, so cached pages and static files carry them too.
+    "csp.middleware.CSPMiddleware",
+    "faun.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "faun.middleware.AnonymousPageCacheMiddleware",
@@ -249,6 +253,24 @@ if PRODUCTION:
     # The deploy check counts preload as a warning-free choice only when set explicitly.
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
+# Content-Security-Policy (django-csp): scripts, styles, images, fonts and requests come from this
+# origin only, and no page has inline script or style; the API docs widen it for their own needs
+# (faun/api_urls.py). Permissions-Policy: faun/middleware.py. docs/operations.md#security-headers
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "faun.api_schema.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -296,6 +318,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Swagger UI would send the schema's address to validator.swagger.io for a badge image; the
+    # docs load nothing from another origin (docs/operations.md#security-headers).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
 }
 
