@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from core.cache import cache_outage_reset
 from faun.settings import PASSWORD_HASHERS as PRODUCTION_PASSWORD_HASHERS
 from tests.accounts.factories import UserFactory
 
@@ -71,7 +72,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 @pytest.fixture(autouse=True)
 def _isolated_settings(settings, tmp_path):
     """Each test writes mail to its own folder, runs tasks eagerly (tests that start a real worker
-    turn this off) and starts with an empty cache."""
+    turn this off) and starts with an empty cache, which no earlier test's outage keeps it off."""
     from faun.celery import app
 
     settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
@@ -79,8 +80,10 @@ def _isolated_settings(settings, tmp_path):
     from django.core.cache import cache
 
     cache.clear()
+    cache_outage_reset()
     yield
     cache.clear()
+    cache_outage_reset()
 
 
 @pytest.fixture
