@@ -18,6 +18,7 @@ from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.cache import cache_call
 from core.pagination import InvalidCursor, KeysetPage
 
 ERROR_CODES = {
@@ -89,6 +90,12 @@ class SettingsRateMixin:
             dict[str, str | None], django_settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
         )
         return rates.get(self.scope)
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        # The request history lives in the cache: without it, let the request through rather
+        # than fail it (core/cache.py, docs/operations.md#when-redis-is-down).
+        allow = super().allow_request  # type: ignore[misc]
+        return cache_call(f"API throttle {self.scope}", lambda: allow(request, view), True)
 
 
 class AnonThrottle(SettingsRateMixin, AnonRateThrottle):

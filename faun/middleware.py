@@ -3,7 +3,9 @@
 Readers without a session see the same feed, so their GET responses are cached in Redis for
 ANONYMOUS_CACHE_SECONDS (a short TTL rather than invalidation: votes arrive every second on a busy
 site, and a 30-second-old anonymous front page is what Hacker News and Lobsters readers get too).
-A request with a session cookie or an Authorization header always goes to the view.
+A request with a session cookie or an Authorization header always goes to the view. When the
+cache fails, pages are served from the database (core/cache.py,
+docs/operations.md#when-redis-is-down).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response, patch_response_headers
 
+from core.cache import cache_call
+
 CACHEABLE_PREFIXES = ("/newest/", "/top/", "/t/", "/@", "/channels/", "/feeds/", "/p/", "/api/v1/")
 NEVER = ("/feeds/my/", "/api/v1/me/")
 
@@ -24,6 +28,11 @@ def _cacheable_path(path: str) -> bool:
     if path.startswith(NEVER):
         return False
     return path == "/" or path.startswith(CACHEABLE_PREFIXES)
+
+
+def _store(key: str, response: HttpResponse, seconds: int) -> bool:
+    cache.set(key, response, seconds)
+    return True
 
 
 class AnonymousPageCacheMiddleware:
@@ -50,7 +59,7 @@ class AnonymousPageCacheMiddleware:
             )
         )
         key = "anon-page:" + hashlib.sha256(raw.encode()).hexdigest()
-        cached = cache.get(key)
+        cached = cache_call("page cache read", lambda: cache.get(key), None)
         if cached is not None:
             cached["X-Cache"] = "hit"
             return get_conditional_response(request, etag=cached.get("ETag"), response=cached)
@@ -59,8 +68,8 @@ class AnonymousPageCacheMiddleware:
         if response.status_code == 200 and not response.cookies and not response.streaming:
             # Django renders template and DRF responses before outer middleware sees them.
             patch_response_headers(response, cache_timeout=seconds)
-            cache.set(key, response, seconds)
-            response["X-Cache"] = "miss"
+            if cache_call("page cache write", lambda: _store(key, response, seconds), False):
+                response["X-Cache"] = "miss"
         return response
 
 

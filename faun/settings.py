@@ -185,6 +185,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ.get("CACHE_URL", REDIS_URL),
             "KEY_PREFIX": "faun",
+            # A Redis that stops answering costs a request one second, not redis-py's five; the
+            # site then serves without the cache (core/cache.py, docs/operations.md).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:

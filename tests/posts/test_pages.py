@@ -207,7 +207,7 @@ def test_friendly_404_page(client):
 def test_healthz_answers_ok_when_the_database_is_reachable(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
 
 
 def test_pages_link_their_feeds(client):
