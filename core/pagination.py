@@ -13,12 +13,15 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
 
 from django.db.models import Model, Q, QuerySet
+
+from core.text import text_problem
 
 T = TypeVar("T", bound=Model)
 
@@ -60,26 +63,32 @@ def decode_cursor(ordering: Ordering, cursor: str) -> tuple[object, int]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         field, value, pk = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-        if field != ordering.field or not isinstance(pk, int) or isinstance(pk, bool):
+        if field != ordering.field or not _is_bigint(pk):
             raise InvalidCursor("cursor belongs to another ordering")
+        # Only values this site can have written reach the query: text that can be stored (no
+        # NUL, which psycopg refuses), finite numbers, integers that fit a 64-bit column.
         if ordering.kind is datetime:
             value = datetime.fromisoformat(value)
             if value.tzinfo is None:
                 raise InvalidCursor("naive datetime in cursor")
         elif ordering.kind is float:
-            if not isinstance(value, int | float) or isinstance(value, bool):
+            if not (_is_bigint(value) or isinstance(value, float)) or not math.isfinite(value):
                 raise InvalidCursor("bad number in cursor")
             value = float(value)
         elif ordering.kind is str:
-            if not isinstance(value, str):
+            if not isinstance(value, str) or text_problem(value) is not None:
                 raise InvalidCursor("bad text in cursor")
-        elif not isinstance(value, int) or isinstance(value, bool):
+        elif not _is_bigint(value):
             raise InvalidCursor("bad number in cursor")
     except InvalidCursor:
         raise
-    except (ValueError, TypeError, UnicodeError, binascii.Error) as exc:
+    except (ValueError, TypeError, UnicodeError, binascii.Error, RecursionError) as exc:
         raise InvalidCursor("malformed cursor") from exc
     return value, pk
+
+
+def _is_bigint(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63
 
 
 def keyset_paginate(

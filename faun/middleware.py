@@ -6,6 +6,10 @@ site, and a 30-second-old anonymous front page is what Hacker News and Lobsters 
 A request with a session cookie or an Authorization header always goes to the view. When the
 cache fails, pages are served from the database (core/cache.py,
 docs/operations.md#when-redis-is-down).
+
+ControlCharactersMiddleware, earlier in MIDDLEWARE, refuses requests that no page can have asked
+for (a control character in the path or in a query parameter) before any cache, file or view
+sees them.
 """
 
 from __future__ import annotations
@@ -15,10 +19,58 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils.cache import get_conditional_response, patch_response_headers
 
 from core.cache import cache_call
+from core.text import text_problem
+
+INVALID_FIELDS = "The request has invalid fields."
+
+
+def _printable(name: str) -> str:
+    return "".join(char for char in name if text_problem(char) is None)[:40]
+
+
+def _api_error(status: int, **error: object) -> JsonResponse:
+    # The API's error shape (core.api.error_body), built here: importing core.api loads DRF's
+    # views, whose settings import core.api's throttles, a cycle when middleware loads first.
+    return JsonResponse({"error": error}, status=status)
+
+
+class ControlCharactersMiddleware:
+    """Answers 404 for a path that no page has, and 400 for a query parameter that no text a user
+    writes can hold, before static files, the page cache or any view sees the request.
+
+    The rule is core.text.text_problem's (control characters, lone surrogates, U+FFFE, U+FFFF):
+    no slug, handle, username, short id or token holds such a character, so a path with one names
+    nothing; and in a query parameter, NUL breaks PostgreSQL queries (psycopg refuses it) and a
+    line break breaks the headers a value is copied into. Checked here once rather than in every
+    view (docs/operations.md#hostile-requests). The API answers in its JSON error shape, pages
+    with the site's 404 and 400 pages.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        api = request.path.startswith("/api/")
+        if text_problem(request.path) is not None:
+            if api:
+                return _api_error(404, code="not_found", message="Not found.")
+            raise Http404("control character in the path")
+        for name, values in request.GET.lists():
+            problem = text_problem(name) or next(filter(None, map(text_problem, values)), None)
+            if problem is None:
+                continue
+            if api:
+                fields = {_printable(name): [problem]}
+                return _api_error(400, code="invalid", message=INVALID_FIELDS, fields=fields)
+            message = f"The “{_printable(name)}” parameter in the address cannot be used. {problem}"
+            return render(request, "400.html", {"message": message}, status=400)
+        return self.get_response(request)
+
 
 CACHEABLE_PREFIXES = ("/newest/", "/top/", "/t/", "/@", "/channels/", "/feeds/", "/p/", "/api/v1/")
 NEVER = ("/feeds/my/", "/api/v1/me/")

@@ -81,6 +81,9 @@ MIDDLEWARE = [
     # Outside the page cache and WhiteNoise, so cached pages and static files carry them too.
     "csp.middleware.CSPMiddleware",
     "faun.middleware.PermissionsPolicyMiddleware",
+    # Before static files, the page cache and every view: a path with a control character names
+    # nothing, and NUL in a query parameter reaches no query (docs/operations.md#hostile-requests).
+    "faun.middleware.ControlCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "faun.middleware.AnonymousPageCacheMiddleware",

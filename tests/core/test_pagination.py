@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import base64
+import json
 from datetime import datetime
 
 import pytest
@@ -44,3 +46,51 @@ def test_ascending_orderings_page_forward_without_repeats(client):
         seen += [tag["slug"] for tag in body["results"]]
         url = body["next"]
     assert seen == ["alpha", "bravo", "charlie", "delta", "echo"]
+
+
+def _cursor(*parts):
+    return base64.urlsafe_b64encode(json.dumps(list(parts)).encode()).decode().rstrip("=")
+
+
+_DEEP = base64.urlsafe_b64encode(b"[" * 100_000).decode()
+BY_SLUG = Ordering("slug", str, descending=False)
+TOP = Ordering("score", int)
+
+
+@pytest.mark.parametrize(
+    ("ordering", "cursor"),
+    [
+        (BY_SLUG, _cursor("slug", "a\x00b", 1)),  # psycopg refuses NUL: a 500 on PostgreSQL
+        (BY_SLUG, _cursor("slug", "a\nb", 1)),
+        (HOT, _cursor("hotness", float("nan"), 1)),
+        (HOT, _cursor("hotness", float("inf"), 1)),
+        (TOP, _cursor("score", 2**64, 1)),  # past a 64-bit column: an OverflowError on SQLite
+        (HOT, _cursor("hotness", 1.5, 2**63)),
+        (HOT, _DEEP),  # "[[[[...": nested too deeply for the JSON parser
+    ],
+)
+def test_cursors_this_site_cannot_have_written_are_refused(ordering, cursor):
+    with pytest.raises(InvalidCursor):
+        decode_cursor(ordering, cursor)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/tags/?cursor=" + _cursor("slug", "a\x00b", 1),
+        "/api/v1/channels/?cursor=" + _cursor("handle", "a\x00b", 1),
+        "/api/v1/users/?cursor=" + _cursor("username", "a\x00b", 1),
+        "/api/v1/posts/?order=top&cursor=" + _cursor("score", 2**64, 1),
+    ],
+)
+def test_the_api_answers_such_a_cursor_with_400(client, url):
+    response = client.get(url)
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"cursor": ["Invalid cursor."]}
+
+
+@pytest.mark.django_db
+def test_pages_answer_such_a_cursor_with_the_400_page(client):
+    response = client.get("/top/?after=" + _cursor("score", 2**64, 1))
+    assert response.status_code == 400

@@ -290,3 +290,14 @@ def test_api_follow_needs_a_write_token_and_me_feed_needs_a_user(client, world):
     assert client.get("/api/v1/me/follows/").status_code == 401
     assert client.get("/api/v1/me/feed/", headers=read_only).status_code == 200
     assert client.get("/api/v1/me/feed/?order=top", headers=read_only).status_code == 400
+
+
+@pytest.mark.parametrize("next_value", ["home", "a\nb", "\U0001f4a9", "https://evil.example/"])
+def test_a_next_that_is_not_a_path_on_this_site_goes_back_to_the_target(client, world, next_value):
+    # A bare word was taken for a URL pattern name to reverse: NoReverseMatch, a 500.
+    client.force_login(world["reader"])
+    short_id = world["posts"]["rust"].short_id
+    for url in ("/t/rust/-/follow/", "/@devopslinks/-/follow/", f"/p/{short_id}/-/save/"):
+        response = client.post(url, {"next": next_value})
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/"), url

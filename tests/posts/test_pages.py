@@ -84,9 +84,8 @@ def test_more_link_pages_through_without_repeats_even_when_new_posts_arrive(clie
     assert 'rel="next"' not in third.content.decode()
 
 
-@pytest.mark.parametrize(
-    "cursor", ["garbage", "eyJ4IjoxfQ", "W1wiaG90bmVzc1wiLDEsMl0", "%00", "W10"]
-)
+# NUL in any parameter is refused before the view: tests/faun/test_middleware.py.
+@pytest.mark.parametrize("cursor", ["garbage", "eyJ4IjoxfQ", "W1wiaG90bmVzc1wiLDEsMl0", "W10"])
 def test_broken_cursor_gives_a_clear_400_not_a_500(client, cursor):
     response = client.get(f"/newest/?after={cursor}")
     assert response.status_code == 400
