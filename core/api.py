@@ -9,6 +9,7 @@ from typing import Any, cast
 
 from django.conf import settings as django_settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, inline_serializer
 from rest_framework import exceptions, serializers, status
@@ -29,6 +30,7 @@ ERROR_CODES = {
     405: "method_not_allowed",
     406: "not_acceptable",
     409: "conflict",
+    413: "too_large",
     415: "unsupported_media_type",
     429: "throttled",
 }
@@ -41,8 +43,18 @@ def error_body(*, code: str, message: str, fields: dict[str, Any] | None = None)
     return body
 
 
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "too_large"
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Every 4xx answers {"error": {"code", "message", "fields"?}}; unknown errors stay 500s."""
+    if isinstance(exc, RequestDataTooBig):
+        # Django's own answer would be its HTML 400 page (docs/api.md#errors).
+        limit = django_settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        exc = RequestTooLarge(f"The request body is over the limit of {limit} bytes.")
     if isinstance(exc, InvalidCursor):
         exc = exceptions.ValidationError({"cursor": ["Invalid cursor."]})
     if isinstance(exc, Http404):
