@@ -3,9 +3,6 @@ no higher app, so those apps connect here in their AppConfig.ready() (docs/archi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 from django.dispatch import Signal
 
 # Sent by `user_delete` inside its transaction, before the User row goes, with `user`. Receivers
@@ -14,14 +11,6 @@ from django.dispatch import Signal
 user_deleting = Signal()
 
 # Sent by the settings page with `request`, `user` and `bound` (the form just submitted, by
-# name). Each receiver returns a SettingsSection that the page includes in receiver order.
+# name). Each receiver returns a core.sections.PageSection; the page includes them in receiver
+# order.
 settings_sections = Signal()
-
-
-@dataclass(frozen=True)
-class SettingsSection:
-    """One section of the settings page contributed by another app: a template to include and
-    the context it needs."""
-
-    template: str
-    context: dict[str, Any] = field(default_factory=dict)

@@ -29,8 +29,9 @@ from accounts.services import (
     user_verify,
     verification_resend,
 )
-from accounts.signals import SettingsSection, settings_sections
+from accounts.signals import settings_sections
 from core import ratelimit
+from core.sections import sections_from
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 SIGNUP_EMAIL_SESSION_KEY = "accounts_signup_email"
@@ -194,13 +195,9 @@ def _render_settings(request: HttpRequest, status: int = 200, **bound: Form) -> 
         "email_form": bound.get("email_form") or forms.EmailChangeForm(user=user),
         "password_form": bound.get("password_form") or forms.PasswordChangeForm(user=user),
         "delete_form": bound.get("delete_form") or forms.AccountDeleteForm(user=user),
-        "sections": [
-            section
-            for _, section in settings_sections.send(
-                sender=User, request=request, user=user, bound=bound
-            )
-            if isinstance(section, SettingsSection)
-        ],
+        "sections": sections_from(
+            settings_sections.send(sender=User, request=request, user=user, bound=bound)
+        ),
     }
     return render(request, "accounts/settings.html", context, status=status)
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/v1/", include((api_urls.v1, "api"), namespace="api")),
     path("", include("accounts.urls")),
     path("", include("newsletters.urls")),
+    path("", include("discussion.urls")),
     path("", include("posts.urls")),
 ]
 

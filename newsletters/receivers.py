@@ -8,7 +8,7 @@ from django.forms import Form
 from django.http import HttpRequest
 
 from accounts.models import User
-from accounts.signals import SettingsSection
+from core.sections import PageSection
 from newsletters.forms import DigestPreferenceForm
 from newsletters.selectors import digest_preference_get, subscription_list
 from posts.selectors.discovery import followed_tag_and_channel_ids
@@ -32,9 +32,9 @@ def digest_form_for(user: User) -> DigestPreferenceForm:
 
 def settings_section(
     *, request: HttpRequest, user: User, bound: dict[str, Form], **kwargs: Any
-) -> SettingsSection:
+) -> PageSection:
     """The digest and newsletter sections of the settings page."""
-    return SettingsSection(
+    return PageSection(
         template="newsletters/_settings.html",
         context={
             "digest_form": bound.get("digest_form") or digest_form_for(user),

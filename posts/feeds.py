@@ -1,10 +1,5 @@
 """RSS 2.0 and Atom feeds (django.contrib.syndication) for home, newest, tags, channels, users,
-a saved search, and a reader's private "My feed".
-
-Every text goes out without the code points XML 1.0 cannot carry: forms and the API refuse them,
-but rows written before that check, by an admin or by a script may hold them, and one such
-character would make the feed unserializable for every reader (docs/search.md#public-feeds).
-"""
+a saved search, and a reader's private "My feed". Every text is XML-safe (core/feeds.py)."""
 
 from __future__ import annotations
 
@@ -13,15 +8,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
+from django.utils.feedgenerator import Rss201rev2Feed
 from django.utils.html import escape, format_html_join
 
 from accounts.models import User
-from core.text import xml_safe
+from core.feeds import XmlSafeFeed
 from posts import search
 from posts.models import Channel, Post, Tag
 from posts.selectors.directory import channel_get, tag_get, user_get_public
@@ -35,15 +29,7 @@ from posts.selectors.feeds import feed_items_for_syndication
 FEED_LENGTH = 30
 
 
-def _xml_safe(value: Any) -> Any:
-    if isinstance(value, str):
-        return xml_safe(value)
-    if isinstance(value, list | tuple):
-        return type(value)(_xml_safe(part) for part in value)
-    return value
-
-
-class PostFeed(Feed):
+class PostFeed(XmlSafeFeed):
     feed_type: type[Rss201rev2Feed] = Rss201rev2Feed
     order = "newest"
     title_suffix = "newest"
@@ -59,12 +45,6 @@ class PostFeed(Feed):
         return f"The {self.title_suffix} posts on {settings.SITE_NAME}, a developer news feed."
 
     subtitle = description
-
-    def get_feed(self, obj: Any, request: HttpRequest) -> SyndicationFeed:
-        feed = super().get_feed(obj, request)
-        feed.feed = {key: _xml_safe(value) for key, value in feed.feed.items()}
-        feed.items = [{key: _xml_safe(value) for key, value in item.items()} for item in feed.items]
-        return feed
 
     def filters(self, obj: Any) -> dict[str, Any]:
         return {}
@@ -238,8 +218,3 @@ class MyFeed(PostFeed):
 
     def items(self, obj: User) -> list[Post]:  # type: ignore[override]
         return followed_items_for_syndication(user=obj, limit=FEED_LENGTH)
-
-
-def atom(feed_class: type[PostFeed]) -> type[PostFeed]:
-    """The Atom twin of an RSS feed class."""
-    return type(f"Atom{feed_class.__name__}", (feed_class,), {"feed_type": Atom1Feed})

@@ -145,6 +145,13 @@ class Post(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     score = models.IntegerField(default=0)
     hotness = models.FloatField(default=0.0)
+    # The discussion (the discussion app's comments), stored for feed rows and ranking, updated
+    # in the transaction of each comment change (posts/services/discussion.py): published
+    # comments, when the latest was written, and the comments' points that count towards
+    # hotness (posts/ranking.py).
+    comment_count = models.PositiveIntegerField(default=0)
+    last_commented_at = models.DateTimeField(null=True, blank=True)
+    comment_points = models.FloatField(default=0.0)
     # What the linked page says about itself, fetched after submission (posts.tasks). Plain text,
     # never rendered as HTML.
     preview_title = models.CharField(max_length=300, blank=True)
@@ -178,6 +185,12 @@ class Post(models.Model):
                 condition=Q(status="published"),
                 name="post_top_idx",
             ),
+            # The Active feed: latest discussion first.
+            models.Index(
+                fields=["-last_commented_at", "-id"],
+                condition=Q(status="published", last_commented_at__isnull=False),
+                name="post_active_idx",
+            ),
             models.Index(fields=["channel", "-published_at", "-id"], name="post_channel_idx"),
             models.Index(fields=["author", "-published_at", "-id"], name="post_author_idx"),
             # Rate limits count an author's recent submissions.
@@ -200,6 +213,9 @@ class Post(models.Model):
             ),
             models.CheckConstraint(condition=~Q(title=""), name="post_title_not_empty"),
             models.CheckConstraint(condition=Q(score__gte=0), name="post_score_not_negative"),
+            models.CheckConstraint(
+                condition=Q(comment_points__gte=0), name="post_comment_points_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -239,6 +255,13 @@ class Post(models.Model):
             return True
         window = timedelta(seconds=settings.POST_EDIT_WINDOW_SECONDS)
         return timezone.now() < start + window
+
+    @property
+    def new_comment_count(self) -> int:
+        """Comments written since the viewer last read the thread (feed rows for a logged-in
+        reader annotate `viewer_seen`; 0 when they never opened it)."""
+        seen = getattr(self, "viewer_seen", None)
+        return max(0, self.comment_count - seen) if seen is not None else 0
 
     def is_authored_by(self, user: Any) -> bool:
         return bool(getattr(user, "is_authenticated", False)) and self.author_id == user.pk
@@ -445,3 +468,24 @@ class FeedToken(models.Model):
     @staticmethod
     def hash_secret(secret: str) -> str:
         return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class ReadRibbon(models.Model):
+    """How far a member has read a post's discussion (Lobsters' read ribbons): the comment count
+    and time of their last visit. Feed rows show `comment_count - seen_count` as new; the thread
+    marks comments written after `last_read_at`."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="read_ribbons"
+    )
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="read_ribbons")
+    seen_count = models.PositiveIntegerField(default=0)
+    last_read_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "post"], name="readribbon_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} read {self.post_id} at {self.last_read_at:%Y-%m-%d %H:%M}"

@@ -45,7 +45,7 @@ from posts.models import KeyFact, Post
 MAX_QUERY_LENGTH = 200
 OPERATORS = ("tag", "channel", "author", "domain")
 CONFIG = "english"
-SEARCH_ORDERS = ("relevance", "newest", "hot", "top")
+SEARCH_ORDERS = ("relevance", "newest", "hot", "top", "active")
 
 # A token: an optional "-", an optional "name:", then a quoted phrase (closing quote optional),
 # or else a run of non-space characters.

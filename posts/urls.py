@@ -1,9 +1,11 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
+from core.feeds import atom
 from posts import feeds
 from posts.views.actions import hidden_list, post_hide, post_save, post_vote, saved_list
 from posts.views.browsing import (
+    active,
     channel_detail,
     channel_list,
     home,
@@ -31,6 +33,7 @@ app_name = "posts"
 urlpatterns = [
     path("", home, name="home"),
     path("newest/", newest, name="newest"),
+    path("active/", active, name="active"),
     path("top/", top, name="top"),
     path("top/<str:period>/", top, name="top_period"),
     path("t/", tag_list, name="tag_list"),
@@ -61,18 +64,18 @@ urlpatterns = [
     path("p/<str:short_id>/-/delete/", post_delete, name="delete"),
     path("p/<str:short_id>/-/remove/", post_remove, name="remove"),
     path("feeds/home.rss", feeds.HomeFeed(), name="feed_home_rss"),
-    path("feeds/home.atom", feeds.atom(feeds.HomeFeed)(), name="feed_home_atom"),
+    path("feeds/home.atom", atom(feeds.HomeFeed)(), name="feed_home_atom"),
     path("feeds/newest.rss", feeds.NewestFeed(), name="feed_newest_rss"),
-    path("feeds/newest.atom", feeds.atom(feeds.NewestFeed)(), name="feed_newest_atom"),
+    path("feeds/newest.atom", atom(feeds.NewestFeed)(), name="feed_newest_atom"),
     path("feeds/t/<str:slug>.rss", feeds.TagFeed(), name="feed_tag_rss"),
-    path("feeds/t/<str:slug>.atom", feeds.atom(feeds.TagFeed)(), name="feed_tag_atom"),
+    path("feeds/t/<str:slug>.atom", atom(feeds.TagFeed)(), name="feed_tag_atom"),
     path("feeds/c/<str:handle>.rss", feeds.ChannelFeed(), name="feed_channel_rss"),
-    path("feeds/c/<str:handle>.atom", feeds.atom(feeds.ChannelFeed)(), name="feed_channel_atom"),
+    path("feeds/c/<str:handle>.atom", atom(feeds.ChannelFeed)(), name="feed_channel_atom"),
     path("feeds/u/<str:username>.rss", feeds.UserFeed(), name="feed_user_rss"),
-    path("feeds/u/<str:username>.atom", feeds.atom(feeds.UserFeed)(), name="feed_user_atom"),
+    path("feeds/u/<str:username>.atom", atom(feeds.UserFeed)(), name="feed_user_atom"),
     path("feeds/search.rss", feeds.SearchFeed(), name="feed_search_rss"),
-    path("feeds/search.atom", feeds.atom(feeds.SearchFeed)(), name="feed_search_atom"),
+    path("feeds/search.atom", atom(feeds.SearchFeed)(), name="feed_search_atom"),
     # The token is the credential: these are never cached (faun/middleware.py, NEVER).
     path("feeds/my/<str:token>.rss", feeds.MyFeed(), name="feed_my_rss"),
-    path("feeds/my/<str:token>.atom", feeds.atom(feeds.MyFeed)(), name="feed_my_atom"),
+    path("feeds/my/<str:token>.atom", atom(feeds.MyFeed)(), name="feed_my_atom"),
 ]

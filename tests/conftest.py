@@ -134,3 +134,10 @@ def member_client(client, member):
     """The test client, logged in as `member`."""
     client.force_login(member)
     return client
+
+
+@pytest.fixture
+def delivered(django_capture_on_commit_callbacks):
+    """`with delivered():` runs what the block queued on commit (outbox deliveries, eagerly),
+    as a worker would once the transaction commits; the emails land in `mail.outbox`."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)

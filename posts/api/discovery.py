@@ -59,7 +59,10 @@ SEARCH_PARAMETERS = [
         "order",
         str,
         enum=list(search.SEARCH_ORDERS),
-        description=("relevance (default; newest on SQLite or without words), newest, hot or top."),
+        description=(
+            "relevance (default; newest on SQLite or without words), newest, hot, top or "
+            "active (latest comment first)."
+        ),
     ),
 ]
 

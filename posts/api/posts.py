@@ -51,9 +51,10 @@ ORDER_PARAMETERS = [
     OpenApiParameter(
         "order",
         str,
-        enum=["hot", "newest", "top", "relevance"],
+        enum=["hot", "newest", "top", "active", "relevance"],
         description=(
-            "Ranking: hot (the default), newest or top; relevance ranks `search` results by "
+            "Ranking: hot (the default), newest, top or active (latest comment first); relevance "
+            "ranks `search` results by "
             "how well they match (the default with `search`; without it, there is nothing to "
             "match, so it means hot)."
         ),

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from accounts.models import User
 from core.pagination import Ordering
-from posts.models import HiddenPost, HiddenTag, Post, SavedPost, Tag, Vote
+from posts.models import HiddenPost, HiddenTag, Post, ReadRibbon, SavedPost, Tag, Vote
 
 Viewer = User | AnonymousUser | None
 
@@ -18,6 +18,8 @@ ORDERINGS: dict[str, Ordering] = {
     "hot": Ordering("hotness", float),
     "newest": Ordering("published_at", datetime),
     "top": Ordering("score", int),
+    # Latest discussion first (the Active feed): posts nobody has commented on are left out.
+    "active": Ordering("last_commented_at", datetime),
 }
 TOP_PERIODS: dict[str, timedelta | None] = {
     "day": timedelta(days=1),
@@ -69,7 +71,7 @@ def posts_for_viewer(
     if user is not None:
         flags = _viewer_flags(user)
         hidden = flags.pop("viewer_hidden")
-        qs = qs.annotate(**flags)
+        qs = qs.annotate(**flags, viewer_seen=_viewer_seen(user))
         qs = qs.annotate(viewer_hidden=hidden) if include_hidden else qs.filter(~hidden)
         qs = qs.filter(~_has_hidden_tag(user))
     return qs
@@ -88,9 +90,29 @@ def _has_hidden_tag(user: User, post: str = "pk") -> Exists:
     )
 
 
+def post_visible_filter(*, viewer: Viewer, post: str) -> Q:
+    """The rule every list applies, for rows that point at a post through the field `post`
+    (comments, for instance): the post is published, the viewer did not hide it and it carries
+    no tag they hid. The same rule as `posts_for_viewer`."""
+    rule = Q(**{f"{post}__status": Post.Status.PUBLISHED})
+    user = _authenticated(viewer)
+    if user is not None:
+        rule &= ~Q(Exists(HiddenPost.objects.filter(user=user, post=OuterRef(post))))
+        rule &= ~Q(_has_hidden_tag(user, post))
+    return rule
+
+
 def hidden_tag_ids(*, user: User) -> set[int]:
     """The ids of the tags `user` hid: for lists built outside `posts_for_viewer` (digests)."""
     return set(HiddenTag.objects.filter(user=user).values_list("tag_id", flat=True))
+
+
+def _viewer_seen(user: User, post: str = "pk") -> Subquery:
+    """How many comments the viewer had seen on their last visit of the thread (None: never
+    visited): feed rows show the difference as new comments, in the same query."""
+    return Subquery(
+        ReadRibbon.objects.filter(user=user, post=OuterRef(post)).values("seen_count")[:1]
+    )
 
 
 def _viewer_flags(user: User, post: str = "pk") -> dict[str, Exists]:

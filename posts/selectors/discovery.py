@@ -26,6 +26,7 @@ SEARCH_ORDERINGS: dict[str, Ordering] = {
     "newest": ORDERINGS["newest"],
     "hot": ORDERINGS["hot"],
     "top": ORDERINGS["top"],
+    "active": ORDERINGS["active"],
 }
 
 
@@ -58,6 +59,8 @@ def post_search(
     order = search_effective_order(query=query, order=order)
     ordering = SEARCH_ORDERINGS[order]
     base = queryset if queryset is not None else Post.objects.all()
+    if order == "active":
+        base = base.filter(last_commented_at__isnull=False)
     span = TOP_PERIODS[period]
     if span is not None:
         base = base.filter(published_at__gte=timezone.now() - span)

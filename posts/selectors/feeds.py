@@ -81,7 +81,8 @@ def feed_list(
     after: str | None = None,
     page_size: int = 25,
 ) -> KeysetPage[Post]:
-    """One page of a feed. `order` is hot, newest or top; `period` narrows top to a time span;
+    """One page of a feed. `order` is hot, newest, top or active (latest comment first, posts
+    with comments only); `period` narrows top to a time span;
     `queryset` narrows further (the API's filters).
 
     Raises InvalidCursor for a forged cursor and KeyError for an unknown order or period.
@@ -94,6 +95,8 @@ def feed_list(
         filters["channel"] = channel
     if author is not None:
         filters["author"] = author
+    if order == "active":
+        filters["last_commented_at__isnull"] = False
     if order == "top":
         span = TOP_PERIODS[period]
         if span is not None:

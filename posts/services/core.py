@@ -69,7 +69,9 @@ def post_derive_fields(*, post: Post, content: PostContent | None = None) -> Non
     post.body_html = render_markdown(post.body) if post.body else ""
     if post.status == Post.Status.PUBLISHED and post.published_at is None:
         post.published_at = timezone.now()
-    post.hotness = hotness(score=post.score, published_at=post.published_at)
+    post.hotness = hotness(
+        score=post.score, published_at=post.published_at, comment_points=post.comment_points
+    )
 
 
 def _post_build(

@@ -17,7 +17,11 @@ class VoteNotAllowed(PostActionNotAllowed):
 def _post_lock(*, post: Post) -> Post:
     """Lock the post's row, so concurrent votes serialize their score updates, and read the
     score and publication time the new hotness depends on."""
-    return Post.objects.select_for_update().only("score", "published_at").get(pk=post.pk)
+    return (
+        Post.objects.select_for_update()
+        .only("score", "published_at", "comment_points")
+        .get(pk=post.pk)
+    )
 
 
 def _post_rescore(*, post: Post, locked: Post, delta: int) -> None:
@@ -25,7 +29,9 @@ def _post_rescore(*, post: Post, locked: Post, delta: int) -> None:
     transaction (which holds the row lock `locked` came from)."""
     post.score = locked.score + delta
     post.published_at = locked.published_at
-    post.hotness = hotness(score=post.score, published_at=post.published_at)
+    post.hotness = hotness(
+        score=post.score, published_at=post.published_at, comment_points=locked.comment_points
+    )
     Post.objects.filter(pk=post.pk).update(score=post.score, hotness=post.hotness)
 
 

@@ -11,11 +11,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from core.pagination import InvalidCursor
+from core.sections import sections_from
+from posts.models import Post
 from posts.selectors import directory
 from posts.selectors.core import TOP_PERIODS
 from posts.selectors.directory import channel_get_for_page, tag_get_for_page, user_get_public
 from posts.selectors.feeds import feed_list
 from posts.selectors.posts import post_earlier_submission, post_get_for_page
+from posts.signals import post_page_sections
 
 
 def page_size_from(request: HttpRequest) -> int:
@@ -78,6 +81,11 @@ def newest(request: HttpRequest) -> HttpResponse:
             "feed_atom": reverse("posts:feed_newest_atom"),
         },
     )
+
+
+def active(request: HttpRequest) -> HttpResponse:
+    """Posts by their latest comment: where the discussion is now."""
+    return render_feed(request, order="active", context={"heading": "Active", "nav": "active"})
 
 
 def top(request: HttpRequest, period: str = "week") -> HttpResponse:
@@ -146,10 +154,17 @@ def post_detail(request: HttpRequest, short_id: str, slug: str | None = None) ->
     post = post_get_for_page(short_id=short_id, viewer=request.user)
     if slug != post.slug:
         return redirect(post, permanent=True)
+    sections = sections_from(
+        post_page_sections.send(sender=Post, request=request, post=post, viewer=request.user)
+    )
     return render(
         request,
         "posts/detail.html",
-        {"post": post, "previously_posted": post_earlier_submission(post=post)},
+        {
+            "post": post,
+            "previously_posted": post_earlier_submission(post=post),
+            "sections": sections,
+        },
     )
 
 

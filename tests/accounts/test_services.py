@@ -39,12 +39,6 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "violet-anchor-kettle-42"
 
 
-@pytest.fixture
-def delivered(django_capture_on_commit_callbacks):
-    """Run the on-commit delivery of everything queued inside the block."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
 def link_in(message, pattern: str) -> str:
     match = re.search(rf"https?://[^/\s]+({pattern}[^\s]*/)", message.body)
     assert match, message.body

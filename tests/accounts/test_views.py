@@ -21,12 +21,6 @@ PASSWORD = "violet-anchor-kettle-42"
 FACTORY_PASSWORD = "correct-horse-battery-9"  # tests/factories.py
 
 
-@pytest.fixture
-def delivered(django_capture_on_commit_callbacks):
-    """Requests inside the block deliver their emails on commit, as a worker would."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
 def link_in(message, prefix: str) -> str:
     match = re.search(rf"https?://[^/\s]+({re.escape(prefix)}\S*/)", message.body)
     assert match, message.body

@@ -1,0 +1,212 @@
+"""Reads for the discussion: a post's thread in tree order for a viewer, comment lists, the
+inbox. Each costs a fixed number of queries whatever its size (docs/discussion.md)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.cache import cache
+from django.http import Http404
+
+from accounts.models import User
+from core.cache import cache_call
+from core.pagination import KeysetPage, Ordering, keyset_paginate
+from discussion.models import Comment, CommentVote, Notification, NotificationPreference, ThreadMute
+from posts.models import Post
+from posts.selectors.core import Viewer, post_visible_filter
+
+NEWEST = Ordering("created_at", datetime)
+UNREAD_CACHE_SECONDS = 300
+
+
+def _member(viewer: Viewer) -> User | None:
+    return viewer if isinstance(viewer, User) and viewer.is_authenticated else None
+
+
+@dataclass
+class ThreadComment:
+    """A comment in its place in the thread: `closes` counts the levels that end after it
+    (the template closes that many nested lists), so a thousand comments render as one flat
+    loop instead of a thousand nested includes."""
+
+    comment: Comment
+    has_replies: bool = False
+    closes: list[int] = field(default_factory=list)
+    voted: bool = False
+    is_new: bool = False
+
+
+@dataclass
+class Thread:
+    comments: list[ThreadComment]
+    count: int
+    muted: bool = False
+
+
+def thread_for(*, post: Post, viewer: Viewer, read_since: datetime | None = None) -> Thread:
+    """Every comment of `post` in thread order: replies under their parent, siblings by
+    confidence (then oldest first), with the viewer's votes and, when `read_since` is given,
+    which comments are new to them. Three queries at most, whatever the thread's size: the
+    comments with their authors, the viewer's votes, whether they muted the thread."""
+    rows = list(
+        Comment.objects.filter(post=post)
+        .select_related("author")
+        .order_by("-confidence", "created_at", "id")
+    )
+    member = _member(viewer)
+    voted: set[int] = set()
+    muted = False
+    if member is not None and rows:
+        voted = set(
+            CommentVote.objects.filter(user=member, comment__post=post).values_list(
+                "comment_id", flat=True
+            )
+        )
+    if member is not None:
+        muted = ThreadMute.objects.filter(user=member, post=post).exists()
+    children: dict[int | None, list[Comment]] = defaultdict(list)
+    for row in rows:
+        children[row.parent_id].append(row)
+    ordered: list[ThreadComment] = []
+    stack: list[Comment] = list(reversed(children[None]))
+    while stack:
+        comment = stack.pop()
+        replies = children.get(comment.pk, [])
+        ordered.append(
+            ThreadComment(
+                comment=comment,
+                has_replies=bool(replies),
+                voted=comment.pk in voted,
+                is_new=read_since is not None
+                and comment.created_at > read_since
+                and comment.author_id != (member.pk if member else None),
+            )
+        )
+        stack.extend(reversed(replies))
+    for index, item in enumerate(ordered):
+        if item.has_replies:
+            continue
+        next_depth = ordered[index + 1].comment.depth if index + 1 < len(ordered) else 0
+        item.closes = list(range(item.comment.depth - next_depth))
+    published = sum(1 for row in rows if row.is_published)
+    return Thread(comments=ordered, count=published, muted=muted)
+
+
+def comment_get_public(*, short_id: str) -> Comment:
+    """The comment named in a permalink (any status; its page says if it is gone), or Http404."""
+    comment = (
+        Comment.objects.select_related("post", "author")
+        .filter(short_id=short_id, post__status=Post.Status.PUBLISHED)
+        .first()
+    )
+    if comment is None:
+        raise Http404("No such comment.")
+    return comment
+
+
+def _listed(viewer: Viewer):  # type: ignore[no-untyped-def]
+    return (
+        Comment.objects.filter(status=Comment.Status.PUBLISHED)
+        .filter(post_visible_filter(viewer=viewer, post="post"))
+        .select_related("author", "post")
+        .defer("body", "post__body", "post__body_html", "post__search_vector")
+    )
+
+
+def comments_recent(
+    *, viewer: Viewer, after: str | None = None, page_size: int = 25
+) -> KeysetPage[Comment]:
+    """The newest comments everywhere, leaving out posts the viewer hid or that carry a tag
+    they hid. One query. Raises InvalidCursor."""
+    return keyset_paginate(_listed(viewer), ordering=NEWEST, after=after, page_size=page_size)
+
+
+def comments_by_user(
+    *, user: User, viewer: Viewer, after: str | None = None, page_size: int = 25
+) -> KeysetPage[Comment]:
+    """A member's published comments, newest first (the comments tab of their profile)."""
+    return keyset_paginate(
+        _listed(viewer).filter(author=user), ordering=NEWEST, after=after, page_size=page_size
+    )
+
+
+def comments_of_post(
+    *, post: Post, after: str | None = None, page_size: int = 100
+) -> KeysetPage[Comment]:
+    """A post's comments in the order they were written (the API's flat thread and the post's
+    comment feed), every status: a gone comment keeps its place for its replies."""
+    return keyset_paginate(
+        Comment.objects.filter(post=post).select_related("author"),
+        ordering=Ordering("created_at", datetime, descending=False),
+        after=after,
+        page_size=page_size,
+    )
+
+
+def inbox_unread(*, user: User, limit: int = 100) -> list[Notification]:
+    """The member's unread notifications, newest first (at most `limit`)."""
+    return list(
+        Notification.objects.filter(recipient=user, read_at__isnull=True)
+        .select_related("comment__author", "comment__post")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def inbox_read(
+    *, user: User, after: str | None = None, page_size: int = 25
+) -> KeysetPage[Notification]:
+    """The member's notifications already read, newest first, a keyset page at a time."""
+    return keyset_paginate(
+        Notification.objects.filter(recipient=user, read_at__isnull=False).select_related(
+            "comment__author", "comment__post"
+        ),
+        ordering=NEWEST,
+        after=after,
+        page_size=page_size,
+    )
+
+
+def notifications_for(
+    *, user: User, after: str | None = None, page_size: int = 25
+) -> KeysetPage[Notification]:
+    """All of the member's notifications, newest first (the API)."""
+    return keyset_paginate(
+        Notification.objects.filter(recipient=user).select_related(
+            "comment__author", "comment__post"
+        ),
+        ordering=NEWEST,
+        after=after,
+        page_size=page_size,
+    )
+
+
+def _unread_key(user_id: int) -> str:
+    return f"inbox-unread:{user_id}"
+
+
+def unread_count(*, user: User) -> int:
+    """How many unread notifications the member has, for the header. Cached per member for
+    UNREAD_CACHE_SECONDS and dropped whenever their inbox changes (`unread_count_forget`), so a
+    page costs no query on a cache hit; without the cache it is one indexed count."""
+    key = _unread_key(user.pk)
+    cached = cache_call("inbox count", lambda: cache.get(key), None)
+    if cached is not None:
+        return int(cached)
+    count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    cache_call("inbox count", lambda: cache.set(key, count, UNREAD_CACHE_SECONDS), None)
+    return count
+
+
+def unread_count_forget(*, user_ids: list[int]) -> None:
+    """Drop the cached counts of these members (a notification arrived or was read)."""
+    keys = [_unread_key(user_id) for user_id in user_ids]
+    cache_call("inbox count", lambda: cache.delete_many(keys), None)
+
+
+def notification_preference_get(*, user: User) -> NotificationPreference:
+    """The member's choices, unsaved defaults (both on) when they never chose."""
+    return NotificationPreference.objects.filter(user=user).first() or NotificationPreference(
+        user=user
+    )

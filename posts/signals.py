@@ -1,0 +1,9 @@
+"""Signals the posts app sends for apps above it (docs/architecture.md#layers)."""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+# Sent by the post page with `request`, `post` and `viewer`. Each receiver returns a
+# core.sections.PageSection, shown under the post in receiver order (the discussion's thread).
+post_page_sections = Signal()
