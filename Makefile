@@ -22,6 +22,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py load_demo_comments
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## Run the whole test suite (SQLite by default; DATABASE_URL / REDIS_URL switch to the real ones).
