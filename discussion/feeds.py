@@ -14,7 +14,7 @@ from django.utils.feedgenerator import Rss201rev2Feed
 from accounts.models import User
 from core.feeds import XmlSafeFeed
 from discussion.models import Comment
-from discussion.selectors import comments_by_user, comments_of_post, comments_recent
+from discussion.selectors import comments_by_user, comments_of_post_latest, comments_recent
 from posts.models import Post
 from posts.selectors.directory import user_get_public
 from posts.selectors.posts import post_get_published
@@ -88,10 +88,10 @@ class PostCommentFeed(CommentFeed):
     subtitle = description
 
     def items(self, obj: Post) -> list[Comment]:  # type: ignore[override]
-        comments = comments_of_post(post=obj, page_size=500).items
+        comments = comments_of_post_latest(post=obj, limit=FEED_LENGTH)
         for comment in comments:
             comment.post = obj
-        return comments[-FEED_LENGTH:]
+        return comments
 
 
 class UserCommentFeed(CommentFeed):

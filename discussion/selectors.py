@@ -145,6 +145,18 @@ def comments_of_post(
     )
 
 
+def comments_of_post_latest(*, post: Post, limit: int) -> list[Comment]:
+    """The `limit` newest comments of a post, every status, oldest of them first (the post's
+    comment feed). One query, reading the post's comments index from its newest end however long
+    the thread."""
+    rows = list(
+        Comment.objects.filter(post=post)
+        .select_related("author")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    return rows[::-1]
+
+
 def inbox_unread(*, user: User, limit: int = 100) -> list[Notification]:
     """The member's unread notifications, newest first (at most `limit`)."""
     return list(
