@@ -75,7 +75,7 @@ class PostAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        ("Content", {"fields": ["tldr", "body"]}),
+        ("Content", {"fields": ["lead", "tldr", "body"]}),
         (
             "Link preview (fetched from the linked page)",
             {

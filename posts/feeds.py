@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils.feedgenerator import Rss201rev2Feed
-from django.utils.html import escape, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 
 from accounts.models import User
 from core.feeds import XmlSafeFeed
@@ -56,7 +56,9 @@ class PostFeed(XmlSafeFeed):
         return item.title
 
     def item_description(self, item: Post) -> str:
-        # Readers render this as HTML: TL;DR lines are escaped, the body was sanitized on save.
+        # Readers render this as HTML: the lead and TL;DR lines are escaped, the body was
+        # sanitized on save.
+        lead = format_html("<p><em>{}</em></p>", item.lead) if item.lead else ""
         bullets = format_html_join("", "<li>{}</li>", ((line,) for line in item.tldr))
         tldr = f"<p><strong>TL;DR</strong></p><ul>{bullets}</ul>" if item.tldr else ""
         source = (
@@ -64,7 +66,7 @@ class PostFeed(XmlSafeFeed):
             if item.url
             else ""
         )
-        return tldr + (item.body_html or linebreaksbr(escape(item.body))) + source
+        return lead + tldr + (item.body_html or linebreaksbr(escape(item.body))) + source
 
     def item_link(self, item: Post) -> str:
         return item.get_absolute_url()

@@ -25,6 +25,7 @@ from core.validators import validate_multiline_text, validate_single_line_text
 from posts.models import (
     BODY_MAX_LENGTH,
     KEY_FACTS_MAX,
+    LEAD_MAX_LENGTH,
     REMOVED_REASON_MAX_LENGTH,
     TAGS_MAX,
     TAGS_MIN,
@@ -60,6 +61,16 @@ class PostForm(forms.Form):
         max_length=TITLE_MAX_LENGTH,
         validators=[validate_single_line_text],
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    lead = forms.CharField(
+        required=False,
+        max_length=LEAD_MAX_LENGTH,
+        validators=[validate_single_line_text],
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        help_text=(
+            f"Optional: the story in one sentence (up to {LEAD_MAX_LENGTH} characters), shown "
+            "under the byline and in link previews."
+        ),
     )
     tags = forms.ModelMultipleChoiceField(
         queryset=Tag.objects.order_by("slug"),
@@ -250,6 +261,7 @@ class PostEditor:
             initial = {
                 "url": post.url,
                 "title": post.title,
+                "lead": post.lead,
                 "tags": list(post.tags.all()),
                 "channel": post.channel,
                 "tldr": "\n".join(post.tldr),
@@ -324,6 +336,7 @@ class PostEditor:
         return PostContent.of(
             url=data["url"],
             title=data["title"],
+            lead=data["lead"],
             tags=data["tags"],
             channel=data.get("channel"),
             tldr=data["tldr"],

@@ -18,6 +18,8 @@ TAG_SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 # What a submitted post may hold. Forms show these limits; the services enforce them.
 TITLE_MIN_LENGTH = 3
 TITLE_MAX_LENGTH = 200
+# The lead: one sentence under the byline, also the page's meta and Open Graph description.
+LEAD_MAX_LENGTH = 280
 TAGS_MIN = 1
 TAGS_MAX = 5
 TLDR_MAX_BULLETS = 5
@@ -116,6 +118,9 @@ class Post(models.Model):
     url = models.URLField(max_length=2000, blank=True)
     normalized_url = models.CharField(max_length=2000, blank=True, db_index=True)
     domain = models.CharField(max_length=255, blank=True, db_index=True)
+    lead = models.CharField(
+        max_length=LEAD_MAX_LENGTH, blank=True, help_text="One sentence under the byline."
+    )
     tldr = models.JSONField(default=list, blank=True, help_text="TL;DR bullet points.")
     body = models.TextField(max_length=BODY_MAX_LENGTH, blank=True, help_text="Markdown.")
     body_html = models.TextField(blank=True, editable=False)

@@ -12,8 +12,8 @@ operators and unbalanced quotes become notices shown next to the results.
 
 On PostgreSQL the words go to `websearch_to_tsquery('english', ...)` against `Post.search_vector`
 (GIN index `post_search_idx`), ranked by `ts_rank` and highlighted with `ts_headline`. On SQLite
-each word or phrase is a case-insensitive substring match over title, TL;DR, body, key numbers
-and tags, ordered by newest (docs/search.md lists what that cannot do).
+each word or phrase is a case-insensitive substring match over title, lead, TL;DR, body, key
+numbers and tags, ordered by newest (docs/search.md lists what that cannot do).
 """
 
 from __future__ import annotations
@@ -254,7 +254,8 @@ def search_vector_expression() -> Any:
     rows (PostgreSQL). Used in an UPDATE by the post services and by `search_reindex`, so both
     always agree.
 
-    Weights: A title; B TL;DR, tag slugs and names, key numbers; C the body as plain text.
+    Weights: A title; B lead, TL;DR, tag slugs and names, key numbers; C the body as plain
+    text.
     """
     post_tags = Post.tags.through.objects.filter(post_id=OuterRef("pk"))
     tags = _joined(post_tags, Concat("tag__slug", Value(" "), "tag__name"))
@@ -264,7 +265,7 @@ def search_vector_expression() -> Any:
     )
     return (
         SearchVector("title", weight="A", config=CONFIG)
-        + SearchVector(_JsonListText(F("tldr")), tags, facts, weight="B", config=CONFIG)
+        + SearchVector("lead", _JsonListText(F("tldr")), tags, facts, weight="B", config=CONFIG)
         + SearchVector(_HtmlText(F("body_html")), weight="C", config=CONFIG)
     )
 
@@ -274,6 +275,7 @@ def _sqlite_term(term: Term) -> Q:
     post_tags = Post.tags.through.objects.filter(post_id=OuterRef("pk"))
     return (
         Q(title__icontains=text)
+        | Q(lead__icontains=text)
         | Q(tldr__icontains=text)
         | Q(body__icontains=text)
         | Q(Exists(post_tags.filter(Q(tag__slug__icontains=text) | Q(tag__name__icontains=text))))

@@ -49,6 +49,7 @@ class PostSerializer(serializers.ModelSerializer):
             "title",
             "link",
             "domain",
+            "lead",
             "tldr",
             "tags",
             "channel",

@@ -20,6 +20,7 @@ from posts.api.serializers import PostDetailSerializer
 from posts.models import (
     BODY_MAX_LENGTH,
     KEY_FACTS_MAX,
+    LEAD_MAX_LENGTH,
     TAGS_MAX,
     TIMELINE_EVENTS_MAX,
     TITLE_MAX_LENGTH,
@@ -95,6 +96,13 @@ class PostWriteSerializer(StrictSerializer):
 
     url = TextField(max_length=2000, required=False, allow_blank=True, default="")
     title = TextField(max_length=TITLE_MAX_LENGTH)
+    lead = TextField(
+        max_length=LEAD_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="One sentence shown under the byline and as the page's description.",
+    )
     tags = serializers.ListField(child=TextField(max_length=40), min_length=1, max_length=TAGS_MAX)
     channel = TextField(
         max_length=30, required=False, allow_null=True, default=None, help_text="Channel handle."
@@ -142,6 +150,7 @@ def post_content(data: dict[str, Any]) -> PostContent:
     return PostContent.of(
         url=data["url"],
         title=data["title"],
+        lead=data["lead"],
         tags=data["tags"],
         channel=data["channel"],
         tldr=data["tldr"],
@@ -156,6 +165,7 @@ def current_values(post: Post) -> dict[str, Any]:
     return {
         "url": post.url,
         "title": post.title,
+        "lead": post.lead,
         "tags": [tag.slug for tag in post.tags.all()],
         "channel": post.channel.handle if post.channel_id else None,
         "tldr": list(post.tldr),
@@ -213,6 +223,7 @@ SUBMIT_EXAMPLE = OpenApiExample(
     value={
         "url": "https://lwn.example/articles/rust-kernel",
         "title": "Rust is no longer an experiment in the kernel",
+        "lead": "Rust support in the kernel is no longer experimental.",
         "tags": ["rust", "linux"],
         "channel": "devopslinks",
         "tldr": ["The experiment concluded.", "Distributions ship it."],

@@ -35,13 +35,14 @@ class TimelineEventData:
 @dataclass(frozen=True)
 class PostContent:
     """A post's editable content. Build it with keyword arguments; sequences become tuples,
-    the URL and title are stripped and TL;DR lines without text are dropped.
+    the URL, title and lead are stripped and TL;DR lines without text are dropped.
 
     `normalized_url` and `domain` are derived on construction; `url_error` holds the message
     for a link that is not acceptable (the rules turn it into a field error)."""
 
     title: str
     url: str = ""
+    lead: str = ""
     tags: tuple[Tag, ...] = ()
     channel: Channel | None = None
     tldr: tuple[str, ...] = ()
@@ -57,6 +58,7 @@ class PostContent:
         set_ = object.__setattr__
         set_(self, "title", self.title.strip())
         set_(self, "url", self.url.strip())
+        set_(self, "lead", self.lead.strip())
         set_(self, "tags", tuple(self.tags))
         set_(self, "tldr", tuple(line.strip() for line in self.tldr if line.strip()))
         set_(self, "key_facts", tuple(self.key_facts))
@@ -75,6 +77,7 @@ class PostContent:
         *,
         title: str,
         url: str = "",
+        lead: str = "",
         tags: Iterable[Tag] = (),
         channel: Channel | None = None,
         tldr: Iterable[str] = (),
@@ -86,6 +89,7 @@ class PostContent:
         return cls(
             title=title,
             url=url,
+            lead=lead,
             tags=tuple(tags),
             channel=channel,
             tldr=tuple(tldr),

@@ -89,6 +89,7 @@ def _post_build(
         channel=content.channel,
         title=content.title,
         url=content.url,
+        lead=content.lead,
         tldr=list(content.tldr),
         body=content.body,
         status=status,

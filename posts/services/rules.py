@@ -20,6 +20,7 @@ from core.text import duration_text, text_problem
 from posts.models import (
     BODY_MAX_LENGTH,
     KEY_FACTS_MAX,
+    LEAD_MAX_LENGTH,
     TAGS_MAX,
     TAGS_MIN,
     TIMELINE_EVENTS_MAX,
@@ -115,6 +116,7 @@ def validate_content(*, author: User, content: PostContent) -> None:
     texts = [
         ("title", title, False),
         ("url", url, False),
+        ("lead", content.lead, False),
         ("body", body, True),
         *(("tldr", line, False) for line in content.tldr),
         *(("key_facts", text, False) for f in key_facts for text in (f.value, f.description)),
@@ -128,6 +130,8 @@ def validate_content(*, author: User, content: PostContent) -> None:
         add("title", "Enter a title.")
     elif not TITLE_MIN_LENGTH <= len(title) <= TITLE_MAX_LENGTH:
         add("title", f"Use {TITLE_MIN_LENGTH} to {TITLE_MAX_LENGTH} characters for the title.")
+    if len(content.lead) > LEAD_MAX_LENGTH:
+        add("lead", f"Keep the lead to one sentence of at most {LEAD_MAX_LENGTH} characters.")
     if url:
         if content.url_error and "url" not in errors:
             add("url", content.url_error)

@@ -50,9 +50,10 @@ def post_submit(*, author: User, content: PostContent) -> Post:
 
     Refuses with `PostRejected`, saving nothing, when: the author's email is not verified; the
     author is over a rate limit (a new account's one post per interval, everyone's daily cap);
-    any content rule is broken (title length, a valid http(s) URL or a body, 1-5 tags, the
-    author belongs to the channel, TL;DR/key number/timeline limits); the same link, normalized,
-    was published within POST_DUPLICATE_WINDOW_DAYS. An older post of the link does not block.
+    any content rule is broken (title length, a valid http(s) URL or a body, a one-line lead of
+    at most 280 characters, 1-5 tags, the author belongs to the channel, TL;DR/key
+    number/timeline limits); the same link, normalized, was published within
+    POST_DUPLICATE_WINDOW_DAYS. An older post of the link does not block.
     """
     check_author(author)
     # Lock the author's row: their concurrent submissions queue up behind the rate-limit count.
@@ -98,12 +99,14 @@ def post_update(*, post: Post, editor: User, content: PostContent) -> Post:
     post.url = content.url
     post.title = content.title
     post.channel = content.channel
+    post.lead = content.lead
     post.tldr = list(content.tldr)
     post.body = content.body
     update_fields = [
         "url",
         "title",
         "channel",
+        "lead",
         "tldr",
         "body",
         "slug",
