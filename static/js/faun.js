@@ -7,6 +7,18 @@
     return input ? input.value : "";
   }
 
+  // For a form built here: any form's token on the page, else the CSRF cookie.
+  function pageCsrfToken() {
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    if (input) return input.value;
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  function labelsOf(button, fallback) {
+    return (button.getAttribute("data-labels") || fallback).split("|");
+  }
+
   // Vote, save and hide forms: post with fetch, update the control in place.
   var TOGGLES = {
     vote: { key: "voted", on: "remove", off: "up" },
@@ -37,12 +49,21 @@
       var on = Boolean(result.data[toggle.key]);
       button.setAttribute("aria-pressed", on ? "true" : "false");
       form.querySelector("input[name=action]").value = on ? toggle.on : toggle.off;
-      if (kind === "vote") {
-        button.querySelector(".post-row__points").textContent = result.data.score;
+      var points = button.querySelector(".post-row__points");
+      if (kind === "vote" && points) {
+        points.textContent = result.data.score;
         button.title = on ? "Remove your vote" : "Upvote";
+      } else if (kind === "vote") {
+        // A comment's vote: the button relabels itself, the score is in the comment's meta line.
+        button.textContent = labelsOf(button, "upvote|unvote")[on ? 1 : 0];
+        var comment = form.closest(".comment");
+        var score = comment && comment.querySelector(".comment__meta .comment__score");
+        if (score) {
+          var n = result.data.score;
+          score.textContent = n + " point" + (n === 1 ? "" : "s");
+        }
       } else if (kind === "follow") {
-        var labels = (button.getAttribute("data-labels") || "Follow|Unfollow").split("|");
-        button.textContent = labels[on ? 1 : 0];
+        button.textContent = labelsOf(button, "Follow|Unfollow")[on ? 1 : 0];
         button.classList.toggle("button--secondary", on && button.classList.contains("button"));
         var box = form.closest(".follow");
         var count = box && box.querySelector("[data-follower-count]");
@@ -63,6 +84,61 @@
       button.disabled = false;
     });
   });
+
+  // A comment's "reply" link opens a small form under the comment instead of the reply page;
+  // the form posts to the same URL as the page's form, so the server sees no difference.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("a[data-reply]");
+    if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+    var comment = link.closest(".comment");
+    var actions = link.closest(".comment__actions");
+    if (!comment || !actions) return;
+    event.preventDefault();
+    var open = actions.nextElementSibling;
+    if (open && open.classList.contains("comment__reply-form")) {
+      open.querySelector("textarea").focus();
+      return;
+    }
+    actions.insertAdjacentElement("afterend", replyForm(link.getAttribute("href"), comment.id));
+    actions.nextElementSibling.querySelector("textarea").focus();
+  });
+
+  function replyForm(action, anchor) {
+    var form = document.createElement("form");
+    form.method = "post";
+    form.setAttribute("action", action);
+    form.className = "stacked comment-form comment__reply-form";
+    form.noValidate = true;
+    var token = document.createElement("input");
+    token.type = "hidden";
+    token.name = "csrfmiddlewaretoken";
+    token.value = pageCsrfToken();
+    var label = document.createElement("label");
+    label.htmlFor = "reply-" + anchor;
+    label.textContent = "Your reply";
+    var body = document.createElement("textarea");
+    body.id = "reply-" + anchor;
+    body.name = "body";
+    body.rows = 4;
+    var buttons = document.createElement("p");
+    buttons.className = "form-actions";
+    var submit = document.createElement("button");
+    submit.type = "submit";
+    submit.className = "button button--small";
+    submit.textContent = "Reply";
+    var cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.className = "link-button";
+    cancel.textContent = "Cancel";
+    cancel.addEventListener("click", function () { form.remove(); });
+    buttons.appendChild(submit);
+    buttons.appendChild(cancel);
+    form.appendChild(token);
+    form.appendChild(label);
+    form.appendChild(body);
+    form.appendChild(buttons);
+    return form;
+  }
 
   // Submit form: "Add a row" buttons clone the formset's empty row instead of submitting.
   document.addEventListener("click", function (event) {

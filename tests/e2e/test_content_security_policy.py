@@ -1,6 +1,7 @@
 """Every main page runs under the site's Content-Security-Policy with nothing refused and no script
 error, and the JavaScript features still work: votes, save, follows and the submit form's extra rows
-in place, the duplicate-link warning, Swagger UI and ReDoc (docs/operations.md#security-headers)."""
+in place, comment votes and the in-place reply form, the duplicate-link warning, Swagger UI and
+ReDoc (docs/operations.md#security-headers)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from discussion.models import CommentVote
 from posts.models import Follow, SavedPost, Vote
 from tests.accounts.factories import UserFactory
+from tests.discussion.factories import CommentFactory
 from tests.newsletters.factories import NewsletterFactory, NewsletterIssueFactory
 from tests.posts.factories import ChannelFactory, PostFactory, TagFactory
 
@@ -95,7 +98,8 @@ def log_in(page, live_server, user) -> None:
 
 @pytest.fixture
 def site(db):
-    """A small site: a channel with a newsletter issue, a tag, an author and their post."""
+    """A small site: a channel with a newsletter issue, a tag, an author and their post, with a
+    short discussion under it."""
     channel = ChannelFactory(handle="devopslinks", newsletter_name="DevOpsLinks Weekly")
     NewsletterIssueFactory(newsletter=NewsletterFactory(channel=channel))
     tag = TagFactory(slug="kernel", name="Kernel")
@@ -110,6 +114,8 @@ def site(db):
         key_facts=[("30%", "lower tail latency")],
         timeline=[("Merged.", timezone.now().date())],
     )
+    question = CommentFactory(post=post, body="Does it help *desktop* latency?")
+    CommentFactory(post=post, author=author, parent=question, body="Yes: `p99` drops.")
     return post
 
 
@@ -169,6 +175,15 @@ def test_javascript_features_work_under_the_policy(browser_page, live_server, si
     row.get_by_role("button", name="save").click()
     row.get_by_role("button", name="saved").wait_for()
     assert SavedPost.objects.filter(user=reader, post=post).exists()
+
+    # A comment's vote is sent in place; "reply" opens a form under the comment.
+    problems.visit(post.get_absolute_url())
+    comment = page.locator(".thread > .comment").first
+    comment.get_by_role("button", name="▲ upvote").first.click()
+    expect(comment.locator(".comment__score").first).to_have_text("1 point")
+    assert CommentVote.objects.filter(user=reader).exists()
+    comment.get_by_role("link", name="reply").first.click()
+    expect(comment.get_by_label("Your reply")).to_be_focused()
 
     # A follow button relabels itself without a reload.
     problems.visit("/t/kernel/")
