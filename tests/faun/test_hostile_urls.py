@@ -54,7 +54,7 @@ def _cursor(*parts: Any) -> str:
 
 
 # Cursors as core/pagination.py writes them, for every ordering field, holding what no cursor
-# the site wrote can: NUL in text, integers past 64 bits, NaN, a nested list.
+# the site wrote can: NUL in text, integers past 64 bits, NaN, a nested list for the id.
 ORDER_FIELDS = ("hotness", "published_at", "score", "created_at", "search_rank")
 HOSTILE_CURSORS = [
     cursor
@@ -62,8 +62,7 @@ HOSTILE_CURSORS = [
     for cursor in (
         _cursor(field, "a\x00b", 1),
         _cursor(field, 10**30, 2**70),
-        _cursor(field, float("nan"), 1),
-        _cursor(field, [[["a"]]], 1),
+        _cursor(field, float("nan"), [[["a"]]]),
     )
 ]
 CURSOR_PARAMETERS = {"after", "cursor"}
@@ -161,9 +160,14 @@ def server_error(method: str, path: str, who: str, response: HttpResponse) -> st
     return f"{method.upper()} {path[:150]} ({who}): {response.status_code} {exc!r}"
 
 
-def callers(clients: dict[str, Client], path: str) -> Iterator[tuple[str, Client]]:
+def callers(
+    clients: dict[str, Client], path: str, *, session_api: bool = True
+) -> Iterator[tuple[str, Client]]:
+    """Who sends `path`: everyone, but the token only to the API (and, without `session_api`,
+    the session only to pages)."""
+    api = path.startswith("/api/")
     for who, http in clients.items():
-        if who != "token" or path.startswith("/api/"):
+        if (who != "token" or api) and (who != "member" or session_api or not api):
             yield who, http
 
 
@@ -251,11 +255,14 @@ def test_hostile_query_parameters_never_answer_5xx(clients, world, settings):
         if route.template.startswith("admin/"):
             continue  # staff only; the path walk covers the admin's routes
         path = route.path(**valid_values(route, world))
-        for who, http in callers(clients, path):
+        # The path walk sends the API a session too; here the token stands for both.
+        for who, http in callers(clients, path, session_api=False):
             for method in ("get", "post"):
                 asked: list[HttpResponse] = []
                 read = parameters_read(http, method, path, asked)
                 failures += [server_error(method, path, who, response) for response in asked]
+                if asked[0].status_code == 405:
+                    continue  # the view refused the method: only what GET already covers ran
                 for name in sorted(read):
                     values = HOSTILE + (HOSTILE_CURSORS if name in CURSOR_PARAMETERS else [])
                     for value in values:
