@@ -82,7 +82,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "faun.middleware.PermissionsPolicyMiddleware",
     # Before static files, the page cache and every view: a path with a control character names
-    # nothing, and NUL in a query parameter reaches no query (docs/operations.md#hostile-requests).
+    # nothing, and one in a query parameter must reach no query or header
+    # (docs/operations.md#hostile-requests).
     "faun.middleware.ControlCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
