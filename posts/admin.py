@@ -76,6 +76,7 @@ class PostAdmin(admin.ModelAdmin):
             },
         ),
         ("Content", {"fields": ["lead", "tldr", "body"]}),
+        ("Quoted source", {"fields": ["quote", "quote_source", "quote_url"]}),
         (
             "Link preview (fetched from the linked page)",
             {

@@ -13,6 +13,7 @@ from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils.feedgenerator import Rss201rev2Feed
 from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from accounts.models import User
 from core.feeds import XmlSafeFeed
@@ -66,7 +67,18 @@ class PostFeed(XmlSafeFeed):
             if item.url
             else ""
         )
-        return lead + tldr + (item.body_html or linebreaksbr(escape(item.body))) + source
+        quote = (
+            format_html(
+                '<blockquote cite="{}">{}</blockquote><p>— {}</p>',
+                item.quote_url,
+                mark_safe(item.quote_html),  # noqa: S308 - sanitized on save (core/markdown.py)
+                item.quote_source,
+            )
+            if item.quote_html
+            else ""
+        )
+        body = item.body_html or linebreaksbr(escape(item.body))
+        return lead + tldr + body + quote + source
 
     def item_link(self, item: Post) -> str:
         return item.get_absolute_url()

@@ -26,6 +26,8 @@ from posts.models import (
     BODY_MAX_LENGTH,
     KEY_FACTS_MAX,
     LEAD_MAX_LENGTH,
+    QUOTE_MAX_LENGTH,
+    QUOTE_SOURCE_MAX_LENGTH,
     REMOVED_REASON_MAX_LENGTH,
     TAGS_MAX,
     TAGS_MIN,
@@ -112,6 +114,30 @@ class PostForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 10}),
         help_text="Markdown. Required for a text post; a summary for a link.",
     )
+    quote = forms.CharField(
+        label="Quote",
+        required=False,
+        max_length=QUOTE_MAX_LENGTH,
+        strip=False,
+        validators=[validate_multiline_text],
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Optional: an excerpt of the original, in Markdown.",
+    )
+    quote_source = forms.CharField(
+        label="Quoted from",
+        required=False,
+        max_length=QUOTE_SOURCE_MAX_LENGTH,
+        validators=[validate_single_line_text],
+        widget=forms.TextInput(attrs={"placeholder": "e.g. lore.kernel.org"}),
+        help_text="Where the excerpt was published. Required with a quote.",
+    )
+    quote_url = forms.CharField(
+        label="Link to the quoted text",
+        required=False,
+        max_length=MAX_URL_LENGTH,
+        validators=[validate_single_line_text],
+        widget=forms.URLInput(attrs={"placeholder": "https://", "autocomplete": "off"}),
+    )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
@@ -121,13 +147,10 @@ class PostForm(forms.Form):
         )
 
     def clean_url(self) -> str:
-        url = self.cleaned_data["url"].strip()
-        if url:
-            try:
-                validate_public_url(url)
-            except ValueError as exc:
-                raise forms.ValidationError(str(exc), code="invalid_url") from None
-        return url
+        return _clean_link(self.cleaned_data["url"])
+
+    def clean_quote_url(self) -> str:
+        return _clean_link(self.cleaned_data["quote_url"])
 
     def clean_tags(self) -> QuerySet[Tag]:
         tags = self.cleaned_data["tags"]
@@ -154,6 +177,16 @@ class PostForm(forms.Form):
         if no_content and "url" not in self.errors and "body" not in self.errors:
             self.add_error("body", "Add a link, or write the text of your post here.")
         return cleaned
+
+
+def _clean_link(url: str) -> str:
+    url = url.strip()
+    if url:
+        try:
+            validate_public_url(url)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc), code="invalid_url") from None
+    return url
 
 
 class _RowForm(forms.Form):
@@ -266,6 +299,9 @@ class PostEditor:
                 "channel": post.channel,
                 "tldr": "\n".join(post.tldr),
                 "body": post.body,
+                "quote": post.quote,
+                "quote_source": post.quote_source,
+                "quote_url": post.quote_url,
             }
             facts_initial = [
                 {"value": fact.value, "description": fact.description}
@@ -341,6 +377,9 @@ class PostEditor:
             channel=data.get("channel"),
             tldr=data["tldr"],
             body=data["body"],
+            quote=data["quote"],
+            quote_source=data["quote_source"],
+            quote_url=data["quote_url"],
             key_facts=key_facts,
             timeline=timeline,
         )

@@ -27,6 +27,9 @@ TLDR_BULLET_MAX_LENGTH = 300
 KEY_FACTS_MAX = 10
 TIMELINE_EVENTS_MAX = 20
 BODY_MAX_LENGTH = 40_000
+# The quoted source: an excerpt of the original (Markdown) and where it was published.
+QUOTE_MAX_LENGTH = 5_000
+QUOTE_SOURCE_MAX_LENGTH = 200
 REMOVED_REASON_MAX_LENGTH = 300
 
 
@@ -124,6 +127,16 @@ class Post(models.Model):
     tldr = models.JSONField(default=list, blank=True, help_text="TL;DR bullet points.")
     body = models.TextField(max_length=BODY_MAX_LENGTH, blank=True, help_text="Markdown.")
     body_html = models.TextField(blank=True, editable=False)
+    quote = models.TextField(
+        max_length=QUOTE_MAX_LENGTH, blank=True, help_text="Markdown: an excerpt of the original."
+    )
+    quote_html = models.TextField(blank=True, editable=False)
+    quote_source = models.CharField(
+        max_length=QUOTE_SOURCE_MAX_LENGTH,
+        blank=True,
+        help_text="Where the excerpt was published, e.g. lore.kernel.org.",
+    )
+    quote_url = models.URLField(max_length=2000, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -217,6 +230,12 @@ class Post(models.Model):
                 name="post_published_has_date",
             ),
             models.CheckConstraint(condition=~Q(title=""), name="post_title_not_empty"),
+            # A quote always says where it comes from; a source without a quote means nothing.
+            models.CheckConstraint(
+                condition=(Q(quote="") & Q(quote_source="") & Q(quote_url=""))
+                | (~Q(quote="") & ~Q(quote_source="")),
+                name="post_quote_attributed",
+            ),
             models.CheckConstraint(condition=Q(score__gte=0), name="post_score_not_negative"),
             models.CheckConstraint(
                 condition=Q(comment_points__gte=0), name="post_comment_points_not_negative"

@@ -254,8 +254,8 @@ def search_vector_expression() -> Any:
     rows (PostgreSQL). Used in an UPDATE by the post services and by `search_reindex`, so both
     always agree.
 
-    Weights: A title; B lead, TL;DR, tag slugs and names, key numbers; C the body as plain
-    text.
+    Weights: A title; B lead, TL;DR, tag slugs and names, key numbers; C the body and the
+    quote as plain text.
     """
     post_tags = Post.tags.through.objects.filter(post_id=OuterRef("pk"))
     tags = _joined(post_tags, Concat("tag__slug", Value(" "), "tag__name"))
@@ -266,7 +266,9 @@ def search_vector_expression() -> Any:
     return (
         SearchVector("title", weight="A", config=CONFIG)
         + SearchVector("lead", _JsonListText(F("tldr")), tags, facts, weight="B", config=CONFIG)
-        + SearchVector(_HtmlText(F("body_html")), weight="C", config=CONFIG)
+        + SearchVector(
+            _HtmlText(F("body_html")), _HtmlText(F("quote_html")), weight="C", config=CONFIG
+        )
     )
 
 
@@ -278,6 +280,7 @@ def _sqlite_term(term: Term) -> Q:
         | Q(lead__icontains=text)
         | Q(tldr__icontains=text)
         | Q(body__icontains=text)
+        | Q(quote__icontains=text)
         | Q(Exists(post_tags.filter(Q(tag__slug__icontains=text) | Q(tag__name__icontains=text))))
         | Q(
             Exists(

@@ -99,9 +99,17 @@ class TimelineEventSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=300)
 
 
+class QuoteSerializer(serializers.Serializer):
+    text = serializers.CharField(help_text="Markdown.")
+    html = serializers.CharField(help_text="The text rendered and sanitized like the body.")
+    source = serializers.CharField(help_text="Where it was published.")
+    url = serializers.CharField(help_text="A link to the original, or empty.")
+
+
 class PostDetailSerializer(PostSerializer):
     """A post with everything its page shows."""
 
+    quote = serializers.SerializerMethodField()
     key_facts = KeyFactSerializer(many=True, read_only=True)
     timeline = TimelineEventSerializer(many=True, read_only=True, source="timeline_events")
 
@@ -111,8 +119,20 @@ class PostDetailSerializer(PostSerializer):
             "status",
             "body",
             "body_html",
+            "quote",
             "key_facts",
             "timeline",
             "updated_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(QuoteSerializer(allow_null=True))
+    def get_quote(self, post: Post) -> dict[str, str] | None:
+        if not post.quote:
+            return None
+        return {
+            "text": post.quote,
+            "html": post.quote_html,
+            "source": post.quote_source,
+            "url": post.quote_url,
+        }

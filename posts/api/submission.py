@@ -21,6 +21,8 @@ from posts.models import (
     BODY_MAX_LENGTH,
     KEY_FACTS_MAX,
     LEAD_MAX_LENGTH,
+    QUOTE_MAX_LENGTH,
+    QUOTE_SOURCE_MAX_LENGTH,
     TAGS_MAX,
     TIMELINE_EVENTS_MAX,
     TITLE_MAX_LENGTH,
@@ -91,6 +93,22 @@ class TimelineInputSerializer(StrictSerializer):
     description = TextField(max_length=300)
 
 
+class QuoteInputSerializer(StrictSerializer):
+    """An excerpt of the original, in Markdown, and where it was published."""
+
+    text = TextField(
+        max_length=QUOTE_MAX_LENGTH, trim_whitespace=False, multiline=True, help_text="Markdown."
+    )
+    source = TextField(max_length=QUOTE_SOURCE_MAX_LENGTH, help_text="Where it was published.")
+    url = TextField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="A link to the original.",
+    )
+
+
 class PostWriteSerializer(StrictSerializer):
     """A post to submit or the fields to change. `url` empty makes a text post (body required)."""
 
@@ -122,6 +140,12 @@ class PostWriteSerializer(StrictSerializer):
         multiline=True,
         help_text="Markdown.",
     )
+    quote = QuoteInputSerializer(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="An excerpt of the original and where it was published; null for none.",
+    )
     key_facts = KeyFactInputSerializer(
         many=True, required=False, default=list, max_length=KEY_FACTS_MAX
     )
@@ -147,6 +171,7 @@ class PostWriteSerializer(StrictSerializer):
 
 def post_content(data: dict[str, Any]) -> PostContent:
     """The serializer's validated data as the value the post services take."""
+    quote = data["quote"]
     return PostContent.of(
         url=data["url"],
         title=data["title"],
@@ -155,6 +180,9 @@ def post_content(data: dict[str, Any]) -> PostContent:
         channel=data["channel"],
         tldr=data["tldr"],
         body=data["body"],
+        quote=quote["text"] if quote else "",
+        quote_source=quote["source"] if quote else "",
+        quote_url=quote["url"] if quote else "",
         key_facts=[KeyFactData(**fact) for fact in data["key_facts"]],
         timeline=[TimelineEventData(**event) for event in data["timeline"]],
     )
@@ -170,6 +198,11 @@ def current_values(post: Post) -> dict[str, Any]:
         "channel": post.channel.handle if post.channel_id else None,
         "tldr": list(post.tldr),
         "body": post.body,
+        "quote": (
+            {"text": post.quote, "source": post.quote_source, "url": post.quote_url}
+            if post.quote
+            else None
+        ),
         "key_facts": [
             {"value": f.value, "description": f.description} for f in post.key_facts.all()
         ],
@@ -228,6 +261,11 @@ SUBMIT_EXAMPLE = OpenApiExample(
         "channel": "devopslinks",
         "tldr": ["The experiment concluded.", "Distributions ship it."],
         "body": "Support was merged in **6.1**.",
+        "quote": {
+            "text": "The experiment is done, i.e. Rust is here to stay.",
+            "source": "lore.kernel.org",
+            "url": "https://lore.kernel.example/rust/20251210",
+        },
         "key_facts": [{"value": "6.1", "description": "Kernel version where support was merged."}],
         "timeline": [{"date": "2022-12-11", "description": "Rust support merged."}],
     },

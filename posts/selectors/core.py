@@ -37,6 +37,8 @@ _ROW_DEFERRED = (
     "search_vector",
     "body",
     "body_html",
+    "quote",
+    "quote_html",
     "normalized_url",
     "removed_reason",
     "preview_title",

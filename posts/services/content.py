@@ -35,7 +35,8 @@ class TimelineEventData:
 @dataclass(frozen=True)
 class PostContent:
     """A post's editable content. Build it with keyword arguments; sequences become tuples,
-    the URL, title and lead are stripped and TL;DR lines without text are dropped.
+    the URL, title, lead and quote attribution are stripped and TL;DR lines without text are
+    dropped.
 
     `normalized_url` and `domain` are derived on construction; `url_error` holds the message
     for a link that is not acceptable (the rules turn it into a field error)."""
@@ -47,6 +48,9 @@ class PostContent:
     channel: Channel | None = None
     tldr: tuple[str, ...] = ()
     body: str = ""
+    quote: str = ""
+    quote_source: str = ""
+    quote_url: str = ""
     key_facts: tuple[KeyFactData, ...] = ()
     timeline: tuple[TimelineEventData, ...] = ()
     normalized_url: str = field(init=False, default="")
@@ -59,6 +63,10 @@ class PostContent:
         set_(self, "title", self.title.strip())
         set_(self, "url", self.url.strip())
         set_(self, "lead", self.lead.strip())
+        # The quote is Markdown like the body (leading spaces mean something); blank is none.
+        set_(self, "quote", self.quote if self.quote.strip() else "")
+        set_(self, "quote_source", self.quote_source.strip())
+        set_(self, "quote_url", self.quote_url.strip())
         set_(self, "tags", tuple(self.tags))
         set_(self, "tldr", tuple(line.strip() for line in self.tldr if line.strip()))
         set_(self, "key_facts", tuple(self.key_facts))
@@ -82,6 +90,9 @@ class PostContent:
         channel: Channel | None = None,
         tldr: Iterable[str] = (),
         body: str = "",
+        quote: str = "",
+        quote_source: str = "",
+        quote_url: str = "",
         key_facts: Iterable[KeyFactData] = (),
         timeline: Iterable[TimelineEventData] = (),
     ) -> PostContent:
@@ -94,6 +105,9 @@ class PostContent:
             channel=channel,
             tldr=tuple(tldr),
             body=body,
+            quote=quote,
+            quote_source=quote_source,
+            quote_url=quote_url,
             key_facts=tuple(key_facts),
             timeline=tuple(timeline),
         )

@@ -55,8 +55,9 @@ def post_slug(title: str) -> str:
 
 def post_derive_fields(*, post: Post, content: PostContent | None = None) -> None:
     """Fill the columns derived from what an editor typed: slug, short id, normalized URL,
-    domain, kind, sanitized HTML and hotness. With `content` (whose URL `post.url` is), its
-    normalized URL and domain are used rather than computed again. Does not save."""
+    domain, kind, sanitized HTML (body and quote) and hotness. With `content` (whose URL
+    `post.url` is), its normalized URL and domain are used rather than computed again. Does not
+    save."""
     if not post.short_id:
         post.short_id = short_id_generate()
     post.slug = post_slug(post.title)
@@ -67,6 +68,7 @@ def post_derive_fields(*, post: Post, content: PostContent | None = None) -> Non
         post.normalized_url = normalize_url(post.url) if post.url else ""
         post.domain = domain_of(post.url) if post.url else ""
     post.body_html = render_markdown(post.body) if post.body else ""
+    post.quote_html = render_markdown(post.quote) if post.quote else ""
     if post.status == Post.Status.PUBLISHED and post.published_at is None:
         post.published_at = timezone.now()
     post.hotness = hotness(
@@ -92,6 +94,9 @@ def _post_build(
         lead=content.lead,
         tldr=list(content.tldr),
         body=content.body,
+        quote=content.quote,
+        quote_source=content.quote_source,
+        quote_url=content.quote_url,
         status=status,
         published_at=published_at,
         score=0,

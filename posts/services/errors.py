@@ -15,8 +15,9 @@ NON_FIELD = "__all__"
 class PostRejected(Exception):
     """A submission or edit broke a rule; nothing was saved.
 
-    `errors` maps a field name (`url`, `title`, `tags`, `channel`, `tldr`, `body`, `key_facts`,
-    `timeline`, `reason`) or `NON_FIELD` to user-facing messages. `code` names the rule:
+    `errors` maps a field name (`url`, `title`, `lead`, `tags`, `channel`, `tldr`, `body`,
+    `quote`, `quote_source`, `quote_url`, `key_facts`, `timeline`, `entities`, `reason`) or
+    `NON_FIELD` to user-facing messages. `code` names the rule:
     `invalid` (bad input), `unverified`, `rate_limited` (with `retry_after` seconds) or
     `duplicate` (with `duplicate_of`, the recent post of the same link).
     """

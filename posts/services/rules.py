@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -21,6 +22,8 @@ from posts.models import (
     BODY_MAX_LENGTH,
     KEY_FACTS_MAX,
     LEAD_MAX_LENGTH,
+    QUOTE_MAX_LENGTH,
+    QUOTE_SOURCE_MAX_LENGTH,
     TAGS_MAX,
     TAGS_MIN,
     TIMELINE_EVENTS_MAX,
@@ -36,6 +39,7 @@ from posts.models import (
 from posts.selectors.posts import duplicate_check
 from posts.services.content import PostContent
 from posts.services.errors import NON_FIELD, PostRejected
+from posts.urlnorm import validate_public_url
 
 _KEY_FACT_VALUE_MAX = KeyFact._meta.get_field("value").max_length or 40
 _KEY_FACT_DESCRIPTION_MAX = KeyFact._meta.get_field("description").max_length or 200
@@ -118,6 +122,9 @@ def validate_content(*, author: User, content: PostContent) -> None:
         ("url", url, False),
         ("lead", content.lead, False),
         ("body", body, True),
+        ("quote", content.quote, True),
+        ("quote_source", content.quote_source, False),
+        ("quote_url", content.quote_url, False),
         *(("tldr", line, False) for line in content.tldr),
         *(("key_facts", text, False) for f in key_facts for text in (f.value, f.description)),
         *(("timeline", text, False) for e in timeline for text in (e.when, e.description)),
@@ -139,6 +146,7 @@ def validate_content(*, author: User, content: PostContent) -> None:
         add("body", "Add a link, or write the text of your post here.")
     if len(body) > BODY_MAX_LENGTH:
         add("body", f"The text is too long (at most {BODY_MAX_LENGTH} characters).")
+    _check_quote(content, add, errors)
     if len({tag.pk for tag in tags}) != len(tags):
         add("tags", "Each tag can be chosen once.")
     if not TAGS_MIN <= len(tags) <= TAGS_MAX:
@@ -182,6 +190,30 @@ def validate_content(*, author: User, content: PostContent) -> None:
             )
     if errors:
         raise PostRejected({field: list(dict.fromkeys(msgs)) for field, msgs in errors.items()})
+
+
+def _check_quote(
+    content: PostContent, add: Callable[[str, str], None], errors: dict[str, list[str]]
+) -> None:
+    """The quoted source: an excerpt always names where it was published, with an optional
+    http(s) link; a source without an excerpt is refused rather than silently dropped."""
+    if content.quote:
+        if len(content.quote) > QUOTE_MAX_LENGTH:
+            add("quote", f"The quote is too long (at most {QUOTE_MAX_LENGTH} characters).")
+        if not content.quote_source:
+            add("quote_source", "Say where the quote was published, e.g. lore.kernel.org.")
+    elif content.quote_source or content.quote_url:
+        add("quote", "Add the quoted text, or leave its source and link empty.")
+    if len(content.quote_source) > QUOTE_SOURCE_MAX_LENGTH:
+        add(
+            "quote_source",
+            f"Keep the source's name to {QUOTE_SOURCE_MAX_LENGTH} characters.",
+        )
+    if content.quote_url and "quote_url" not in errors:
+        try:
+            validate_public_url(content.quote_url)
+        except ValueError as exc:
+            add("quote_url", str(exc))
 
 
 def _lock_url(normalized_url: str) -> None:

@@ -51,8 +51,8 @@ def post_submit(*, author: User, content: PostContent) -> Post:
     Refuses with `PostRejected`, saving nothing, when: the author's email is not verified; the
     author is over a rate limit (a new account's one post per interval, everyone's daily cap);
     any content rule is broken (title length, a valid http(s) URL or a body, a one-line lead of
-    at most 280 characters, 1-5 tags, the author belongs to the channel, TL;DR/key
-    number/timeline limits); the same link, normalized, was published within
+    at most 280 characters, a quote with its source, 1-5 tags, the author belongs to the
+    channel, TL;DR/key number/timeline limits); the same link, normalized, was published within
     POST_DUPLICATE_WINDOW_DAYS. An older post of the link does not block.
     """
     check_author(author)
@@ -102,6 +102,9 @@ def post_update(*, post: Post, editor: User, content: PostContent) -> Post:
     post.lead = content.lead
     post.tldr = list(content.tldr)
     post.body = content.body
+    post.quote = content.quote
+    post.quote_source = content.quote_source
+    post.quote_url = content.quote_url
     update_fields = [
         "url",
         "title",
@@ -114,6 +117,10 @@ def post_update(*, post: Post, editor: User, content: PostContent) -> Post:
         "normalized_url",
         "domain",
         "body_html",
+        "quote",
+        "quote_html",
+        "quote_source",
+        "quote_url",
         "hotness",
         "updated_at",
     ]

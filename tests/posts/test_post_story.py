@@ -118,3 +118,111 @@ def test_search_finds_a_post_by_its_lead(client):
     PostFactory(title="Other news")
     page = client.get("/search?q=zebra")
     assert [post.title for post in page.context["page"].items] == ["Kernel news"]
+
+
+# The quoted source.
+
+QUOTE = "But the experiment is done, i.e. **Rust is here to stay**.\n\n<script>alert(1)</script>"
+
+
+def quote_form(**overrides):
+    data = {
+        "quote": QUOTE,
+        "quote_source": "lore.kernel.org",
+        "quote_url": "https://lore.kernel.example/rust/1",
+    }
+    data.update(overrides)
+    return form_data(**data)
+
+
+def test_the_quote_is_rendered_as_an_attributed_blockquote_and_sanitized(member_client, tags):
+    response = member_client.post("/submit/", quote_form())
+    assert response.status_code == 302
+    post = Post.objects.get()
+    assert post.quote_source == "lore.kernel.org"
+    page = html(member_client.get(post.get_absolute_url()))
+    figure = page.split('<figure class="quote"')[1].split("</figure>")[0]
+    assert '<blockquote cite="https://lore.kernel.example/rust/1">' in figure
+    assert "<strong>Rust is here to stay</strong>" in figure
+    assert "<script>" not in figure
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in figure
+    caption = figure.split("<figcaption>")[1].split("</figcaption>")[0]
+    assert '<a href="https://lore.kernel.example/rust/1" rel="nofollow noopener">' in caption
+    assert "<cite>lore.kernel.org</cite>" in caption
+    assert figure.index("</blockquote>") < figure.index("<figcaption>")
+
+
+def test_a_quote_without_a_link_names_its_source_only(member_client, tags):
+    member_client.post("/submit/", quote_form(quote_url=""))
+    page = html(member_client.get(Post.objects.get().get_absolute_url()))
+    figure = page.split('<figure class="quote"')[1].split("</figure>")[0]
+    assert "<blockquote>" in figure
+    assert "<cite>lore.kernel.org</cite>" in figure
+    assert "<a " not in figure.split("<figcaption>")[1]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"quote_source": ""}, "quote_source", "Say where the quote was published"),
+        ({"quote": ""}, "quote", "Add the quoted text"),
+        ({"quote": "", "quote_source": ""}, "quote", "Add the quoted text"),
+        ({"quote_url": "javascript:alert(1)"}, "quote_url", "Only http:// and https://"),
+        ({"quote": "x" * 5001}, "quote", "5000 characters"),
+        ({"quote_source": "lore\nkernel"}, "quote_source", "Keep this to one line."),
+        ({"quote": "a\x00b"}, "quote", "U+0000"),
+    ],
+)
+def test_a_quote_must_be_attributed_and_well_formed(member_client, tags, overrides, field, message):
+    response = member_client.post("/submit/", quote_form(**overrides))
+    assert response.status_code == 400
+    assert any(message in text for text in errors(response)[field]), errors(response)
+    assert not Post.objects.exists()
+
+
+def test_the_preview_shows_the_quote(member_client, tags):
+    page = html(member_client.post("/submit/", quote_form(action="preview")))
+    assert '<blockquote cite="https://lore.kernel.example/rust/1">' in page
+    assert not Post.objects.exists()
+
+
+def test_the_api_reads_and_writes_the_quote(member_client, tags):
+    quote = {"text": "Rust is *here*.", "source": "lore.kernel.org"}
+    response = api_submit(member_client, api_payload(quote=quote))
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["quote"] == {
+        "text": "Rust is *here*.",
+        "html": "<p>Rust is <em>here</em>.</p>\n",
+        "source": "lore.kernel.org",
+        "url": "",
+    }
+    url = f"/api/v1/posts/{body['id']}/"
+    response = member_client.patch(url, {"title": "Renamed"}, content_type="application/json")
+    assert response.json()["quote"]["source"] == "lore.kernel.org"  # PATCH keeps what it omits
+    response = member_client.patch(url, {"quote": None}, content_type="application/json")
+    assert response.status_code == 200
+    assert response.json()["quote"] is None
+    assert Post.objects.get().quote_html == ""
+    response = api_submit(member_client, api_payload(url="", quote={"text": "Alone."}))
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["quote"] == ["source: This field is required."]
+
+
+def test_the_database_refuses_a_quote_without_its_source():
+    from django.db import IntegrityError, transaction
+
+    post = PostFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Post.objects.filter(pk=post.pk).update(quote="Unattributed.")
+
+
+def test_feeds_carry_the_quote_after_the_body(client):
+    PostFactory(quote="Here **to stay**.", quote_source="lore.kernel.org", quote_url="")
+    for url in ("/feeds/newest.rss", "/feeds/newest.atom"):
+        parsed = feedparser.parse(client.get(url).content)
+        assert not parsed.bozo
+        summary = parsed.entries[0].summary
+        assert "<blockquote" in summary
+        assert "<strong>to stay</strong>" in summary
+        assert "— lore.kernel.org" in summary
