@@ -14,6 +14,7 @@ import pytest
 from django.test import Client
 
 from accounts.tokens import api_token_create
+from outbox.models import OutboundEmail
 from tests.posts.factories import PostFactory, TagFactory
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db]
@@ -109,6 +110,10 @@ def test_the_site_serves_from_the_database_while_redis_is_down(redis_cache, memb
     assert status == 200
     assert "Too many failed log-ins" not in page
     assert log_in(member.username, PASSWORD)[0] == 302
+    # So are the email limits: a password reset is still sent.
+    reset = Client().post("/password/reset/", {"email": member.email})
+    assert reset.status_code == 302
+    assert OutboundEmail.objects.filter(to=member.email).exists()
 
     health = anonymous.get("/healthz")
     assert health.status_code == 200  # a load balancer keeps the node
