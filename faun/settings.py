@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "outbox",
     "accounts",
     "posts",
+    "discussion",
     "newsletters",
 ]
 
@@ -111,6 +112,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "faun.context_processors.site",
+                "discussion.context_processors.inbox",
             ],
         },
     },
@@ -359,6 +361,13 @@ POST_DUPLICATE_WINDOW_DAYS = env_int("POST_DUPLICATE_WINDOW_DAYS", 30)
 POST_DAILY_LIMIT = env_int("POST_DAILY_LIMIT", 20)
 POST_NEW_ACCOUNT_DAYS = env_int("POST_NEW_ACCOUNT_DAYS", 3)
 POST_NEW_ACCOUNT_INTERVAL_SECONDS = env_int("POST_NEW_ACCOUNT_INTERVAL_SECONDS", 5 * 60)
+# Discussion (docs/discussion.md): how long an author may edit a comment, new accounts' pace
+# (one comment per interval during POST_NEW_ACCOUNT_DAYS), everyone's daily cap, and the window
+# in which the same text from the same author is taken as a double submit.
+DISCUSSION_EDIT_WINDOW_SECONDS = env_int("DISCUSSION_EDIT_WINDOW_SECONDS", 60 * 60)
+DISCUSSION_NEW_ACCOUNT_INTERVAL_SECONDS = env_int("DISCUSSION_NEW_ACCOUNT_INTERVAL_SECONDS", 60)
+DISCUSSION_DAILY_LIMIT = env_int("DISCUSSION_DAILY_LIMIT", 200)
+DISCUSSION_DUPLICATE_SECONDS = env_int("DISCUSSION_DUPLICATE_SECONDS", 60)
 # Link previews: seconds allowed for the whole fetch of the linked page.
 LINK_PREVIEW_TIMEOUT_SECONDS = env_int("LINK_PREVIEW_TIMEOUT_SECONDS", 5)
 # TEST-ONLY: lets link previews fetch from 127.0.0.0/8 and ::1 on any port, so tests can serve
