@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "outbox",
     "accounts",
     "posts",
+    # Before discussion: its part of the post page (flags) comes above the thread.
+    "moderation",
     "discussion",
     "newsletters",
 ]

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("newsletters.urls")),
     path("", include("discussion.urls")),
+    path("", include("moderation.urls")),
     path("", include("posts.urls")),
 ]
 

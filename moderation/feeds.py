@@ -1,0 +1,1 @@
+"""The public moderation log as RSS and Atom (docs/moderation.md)."""

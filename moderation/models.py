@@ -1,0 +1,1 @@
+"""Flags and the moderation log (docs/moderation.md)."""
