@@ -12,11 +12,14 @@ class UserAdmin(DjangoUserAdmin):
         "display_name",
         "email_verified_at",
         "is_staff",
+        "karma",
         "date_joined",
     ]
     list_filter = ["is_staff", "is_superuser", "is_active", "email_verified_at"]
     search_fields = ["username", "email", "display_name"]
+    readonly_fields = ["karma"]
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         ("Profile", {"fields": ("display_name", "bio", "website", "email_verified_at")}),
+        ("Standing", {"fields": ("karma",)}),
     )

@@ -47,6 +47,9 @@ class User(AbstractUser):
     bio = models.TextField(max_length=1000, blank=True)
     website = models.URLField(max_length=300, blank=True)
     email_verified_at = models.DateTimeField(null=True, blank=True)
+    # Upvotes other members gave the account's posts and comments, kept in each vote's
+    # transaction by the apps that own the votes (docs/moderation.md#karma).
+    karma = models.IntegerField(default=0)
 
     objects = CaseInsensitiveUserManager()  # type: ignore[misc]
 

@@ -370,6 +370,9 @@ DISCUSSION_EDIT_WINDOW_SECONDS = env_int("DISCUSSION_EDIT_WINDOW_SECONDS", 60 * 
 DISCUSSION_NEW_ACCOUNT_INTERVAL_SECONDS = env_int("DISCUSSION_NEW_ACCOUNT_INTERVAL_SECONDS", 60)
 DISCUSSION_DAILY_LIMIT = env_int("DISCUSSION_DAILY_LIMIT", 200)
 DISCUSSION_DUPLICATE_SECONDS = env_int("DISCUSSION_DUPLICATE_SECONDS", 60)
+# Moderation (docs/moderation.md): accounts younger than this are marked new to moderators and
+# on their profile.
+MODERATION_NEW_ACCOUNT_DAYS = env_int("MODERATION_NEW_ACCOUNT_DAYS", 14)
 # Link previews: seconds allowed for the whole fetch of the linked page.
 LINK_PREVIEW_TIMEOUT_SECONDS = env_int("LINK_PREVIEW_TIMEOUT_SECONDS", 5)
 # TEST-ONLY: lets link previews fetch from 127.0.0.0/8 and ::1 on any port, so tests can serve

@@ -7,3 +7,7 @@ from django.dispatch import Signal
 # Sent by the post page with `request`, `post` and `viewer`. Each receiver returns a
 # core.sections.PageSection, shown under the post in receiver order (the discussion's thread).
 post_page_sections = Signal()
+
+# Sent by a member's profile page with `request`, `profile_user` and `viewer`. Each receiver
+# returns a core.sections.PageSection, shown under the name in receiver order (their standing).
+profile_sections = Signal()

@@ -1,9 +1,11 @@
-"""Upvotes on comments. The comment's score and confidence, and its post's comment points, are
-stored in the vote's transaction (locks: the comment's row, then the post's)."""
+"""Upvotes on comments. The comment's score and confidence, its post's comment points and its
+author's karma are stored in the vote's transaction (locks: the comment's row, then the post's;
+docs/moderation.md#karma)."""
 
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from accounts.models import User
 from discussion.models import Comment, CommentVote
@@ -22,6 +24,9 @@ def _rescore(*, comment: Comment, delta: int) -> None:
     comment.score = max(0, locked.score + delta)
     comment.confidence = confidence(ups=comment.score)
     Comment.objects.filter(pk=comment.pk).update(score=comment.score, confidence=comment.confidence)
+    if locked.author_id is not None:
+        # One UPDATE: concurrent votes on one member's comments never lose an increment.
+        User.objects.filter(pk=locked.author_id).update(karma=F("karma") + delta)
     if locked.author_id != locked.post.author_id:
         # Half a point a vote towards the post's hotness (discussion/ranking.py).
         post_discussion_update(post_id=locked.post_id, points_delta=0.5 * delta)

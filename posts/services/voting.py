@@ -1,8 +1,10 @@
-"""Votes. Score and hotness are stored on the post and updated in the vote's transaction."""
+"""Votes. Score and hotness are stored on the post, and karma on its author, all updated in the
+vote's transaction (docs/moderation.md#karma)."""
 
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from accounts.models import User
 from posts.models import Post, Vote
@@ -22,6 +24,12 @@ def _post_lock(*, post: Post) -> Post:
         .only("score", "published_at", "comment_points")
         .get(pk=post.pk)
     )
+
+
+def _karma_add(*, author_id: int | None, delta: int) -> None:
+    """One UPDATE, so concurrent votes on one member's posts never lose an increment."""
+    if author_id is not None and delta:
+        User.objects.filter(pk=author_id).update(karma=F("karma") + delta)
 
 
 def _post_rescore(*, post: Post, locked: Post, delta: int) -> None:
@@ -50,9 +58,13 @@ def vote_cast(*, user: User, post: Post) -> bool:
         raise VoteNotAllowed("Verify your email address before voting.")
     if post.status != Post.Status.PUBLISHED:
         raise VoteNotAllowed("This post is not open for votes.")
-    locked = _post_lock(post=post)
     try:
         with transaction.atomic():
+            # Rows are locked in the order every write takes them, the author's before the
+            # post's (docs/moderation.md#karma), so a vote and a comment never wait on each other
+            # in a circle. A second vote rolls the savepoint, and the karma with it, back.
+            _karma_add(author_id=post.author_id, delta=1)
+            locked = _post_lock(post=post)
             Vote.objects.create(user=user, post=post)
     except IntegrityError:
         return False
@@ -63,9 +75,12 @@ def vote_cast(*, user: User, post: Post) -> bool:
 @transaction.atomic
 def vote_remove(*, user: User, post: Post) -> bool:
     """Withdraw `user`'s vote. Returns False if there was none."""
+    karma = -1 if post.author_id != user.pk else 0  # one's own vote never counted
+    _karma_add(author_id=post.author_id, delta=karma)
     locked = _post_lock(post=post)
     deleted, _ = Vote.objects.filter(user=user, post=post).delete()
     if not deleted:
+        _karma_add(author_id=post.author_id, delta=-karma)
         return False
     _post_rescore(post=post, locked=locked, delta=-1)
     return True

@@ -18,7 +18,7 @@ from posts.selectors.core import TOP_PERIODS
 from posts.selectors.directory import channel_get_for_page, tag_get_for_page, user_get_public
 from posts.selectors.feeds import feed_list
 from posts.selectors.posts import post_earlier_submission, post_get_for_page
-from posts.signals import post_page_sections
+from posts.signals import post_page_sections, profile_sections
 
 
 def page_size_from(request: HttpRequest) -> int:
@@ -172,6 +172,11 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
     profile_user = user_get_public(username=username)
     if profile_user.username != username:
         return redirect(profile_user, permanent=True)
+    sections = sections_from(
+        profile_sections.send(
+            sender=Post, request=request, profile_user=profile_user, viewer=request.user
+        )
+    )
     return render_feed(
         request,
         template="posts/profile.html",
@@ -179,6 +184,7 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
         author=profile_user,
         context={
             "profile_user": profile_user,
+            "sections": sections,
             "heading": profile_user.shown_name,
             "is_own_profile": request.user.is_authenticated and request.user.pk == profile_user.pk,
             "feed_rss": reverse("posts:feed_user_rss", kwargs={"username": profile_user.username}),

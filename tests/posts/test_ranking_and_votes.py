@@ -106,9 +106,10 @@ def test_a_vote_is_a_lock_an_insert_and_one_update():
     with CaptureQueriesContext(connection) as removed:
         vote_remove(user=voter, post=post)
 
-    # SELECT score, published_at ... FOR UPDATE; INSERT / DELETE the vote; one UPDATE of the
-    # score and hotness (no re-read, no second write).
-    assert statements(cast.captured_queries) == ["SELECT", "INSERT", "UPDATE"]
-    assert statements(removed.captured_queries) == ["SELECT", "DELETE", "UPDATE"]
+    # The author's karma (one UPDATE, the author's row first: docs/moderation.md#karma); SELECT
+    # score, published_at ... FOR UPDATE; INSERT / DELETE the vote; one UPDATE of the score and
+    # hotness (no re-read, no second write).
+    assert statements(cast.captured_queries) == ["UPDATE", "SELECT", "INSERT", "UPDATE"]
+    assert statements(removed.captured_queries) == ["UPDATE", "SELECT", "DELETE", "UPDATE"]
     if connection.vendor == "postgresql":
         assert any(q["sql"].endswith("FOR UPDATE") for q in cast.captured_queries)
