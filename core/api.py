@@ -49,6 +49,13 @@ class RequestTooLarge(exceptions.APIException):
     default_code = "too_large"
 
 
+class RateLimited(exceptions.Throttled):
+    """A service's own limit (comments a day, a new account's pace), not a throttle: 429 with
+    Retry-After and the code `rate_limited`."""
+
+    default_code = "rate_limited"
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Every 4xx answers {"error": {"code", "message", "fields"?}}; unknown errors stay 500s."""
     if isinstance(exc, RequestDataTooBig):
