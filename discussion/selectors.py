@@ -4,10 +4,12 @@ inbox. Each costs a fixed number of queries whatever its size (docs/discussion.m
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.cache import cache
+from django.db.models import F, QuerySet
 from django.http import Http404
 
 from accounts.models import User
@@ -19,6 +21,8 @@ from posts.selectors.core import Viewer, post_visible_filter
 
 NEWEST = Ordering("created_at", datetime)
 UNREAD_CACHE_SECONDS = 300
+# A reply names its parent by short id in the API, without loading the parent's row.
+PARENT_SHORT_ID = {"parent_short_id": F("parent__short_id")}
 
 
 def _member(viewer: Viewer) -> User | None:
@@ -98,6 +102,7 @@ def comment_get_public(*, short_id: str) -> Comment:
     """The comment named in a permalink (any status; its page says if it is gone), or Http404."""
     comment = (
         Comment.objects.select_related("post", "author")
+        .annotate(**PARENT_SHORT_ID)
         .filter(short_id=short_id, post__status=Post.Status.PUBLISHED)
         .first()
     )
@@ -106,12 +111,13 @@ def comment_get_public(*, short_id: str) -> Comment:
     return comment
 
 
-def _listed(viewer: Viewer):  # type: ignore[no-untyped-def]
+def _listed(viewer: Viewer, *, source: bool = False) -> QuerySet[Comment]:
+    deferred = ["post__body", "post__body_html", "post__search_vector"]
     return (
         Comment.objects.filter(status=Comment.Status.PUBLISHED)
         .filter(post_visible_filter(viewer=viewer, post="post"))
         .select_related("author", "post")
-        .defer("body", "post__body", "post__body_html", "post__search_vector")
+        .defer(*deferred if source else ["body", *deferred])
     )
 
 
@@ -124,21 +130,30 @@ def comments_recent(
 
 
 def comments_by_user(
-    *, user: User, viewer: Viewer, after: str | None = None, page_size: int = 25
+    *,
+    user: User,
+    viewer: Viewer,
+    after: str | None = None,
+    page_size: int = 25,
+    source: bool = False,
 ) -> KeysetPage[Comment]:
-    """A member's published comments, newest first (the comments tab of their profile)."""
-    return keyset_paginate(
-        _listed(viewer).filter(author=user), ordering=NEWEST, after=after, page_size=page_size
-    )
+    """A member's published comments, newest first (the comments tab of their profile), leaving
+    out posts the viewer hid or that carry a tag they hid. One query. With `source`, each comment
+    also has its Markdown and its parent's short id (`parent_short_id`), for the API."""
+    comments = _listed(viewer, source=source).filter(author=user)
+    if source:
+        comments = comments.annotate(**PARENT_SHORT_ID)
+    return keyset_paginate(comments, ordering=NEWEST, after=after, page_size=page_size)
 
 
 def comments_of_post(
     *, post: Post, after: str | None = None, page_size: int = 100
 ) -> KeysetPage[Comment]:
     """A post's comments in the order they were written (the API's flat thread and the post's
-    comment feed), every status: a gone comment keeps its place for its replies."""
+    comment feed), every status: a gone comment keeps its place for its replies. A reply comes
+    after its parent, whose short id it carries (`parent_short_id`). One query."""
     return keyset_paginate(
-        Comment.objects.filter(post=post).select_related("author"),
+        Comment.objects.filter(post=post).select_related("author").annotate(**PARENT_SHORT_ID),
         ordering=Ordering("created_at", datetime, descending=False),
         after=after,
         page_size=page_size,
@@ -155,6 +170,20 @@ def comments_of_post_latest(*, post: Post, limit: int) -> list[Comment]:
         .order_by("-created_at", "-id")[:limit]
     )
     return rows[::-1]
+
+
+def comments_voted_by(*, viewer: Viewer, comments: Iterable[Comment]) -> set[int]:
+    """The ids of those of `comments` the viewer upvoted; none for an anonymous viewer. One
+    query, whatever the number of comments."""
+    member = _member(viewer)
+    ids = [comment.pk for comment in comments]
+    if member is None or not ids:
+        return set()
+    return set(
+        CommentVote.objects.filter(user=member, comment_id__in=ids).values_list(
+            "comment_id", flat=True
+        )
+    )
 
 
 def inbox_unread(*, user: User, limit: int = 100) -> list[Notification]:

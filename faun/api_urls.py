@@ -7,6 +7,13 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
+from discussion.api.comments import (
+    CommentItemView,
+    CommentVoteView,
+    PostCommentsView,
+    UserCommentsView,
+)
+from discussion.api.notifications import MyNotificationsReadView, MyNotificationsView
 from posts.api import users as users_api
 from posts.api.actions import (
     ChannelFollowView,
@@ -30,6 +37,9 @@ v1 = [
     path("posts/<str:short_id>/save/", PostSaveView.as_view(), name="post-save"),
     path("posts/<str:short_id>/hide/", PostHideView.as_view(), name="post-hide"),
     path("posts/<str:short_id>/remove/", PostRemoveView.as_view(), name="post-remove"),
+    path("posts/<str:short_id>/comments/", PostCommentsView.as_view(), name="post-comments"),
+    path("comments/<str:short_id>/", CommentItemView.as_view(), name="comment-detail"),
+    path("comments/<str:short_id>/vote/", CommentVoteView.as_view(), name="comment-vote"),
     path("tags/", TagListView.as_view(), name="tag-list"),
     path("tags/<str:slug>/", TagDetailView.as_view(), name="tag-detail"),
     path("tags/<str:slug>/follow/", TagFollowView.as_view(), name="tag-follow"),
@@ -44,6 +54,7 @@ v1 = [
     path("users/", users_api.UserListView.as_view(), name="user-list"),
     path("users/<str:username>/", users_api.UserDetailView.as_view(), name="user-detail"),
     path("users/<str:username>/follow/", UserFollowView.as_view(), name="user-follow"),
+    path("users/<str:username>/comments/", UserCommentsView.as_view(), name="user-comments"),
     path("search/", SearchView.as_view(), name="search"),
     path("me/", users_api.MeView.as_view(), name="me"),
     path("me/saved/", MySavedView.as_view(), name="me-saved"),
@@ -51,6 +62,12 @@ v1 = [
     path("me/feed/", MyFeedView.as_view(), name="me-feed"),
     path("me/follows/", MyFollowsView.as_view(), name="me-follows"),
     path("me/hidden-tags/", MyHiddenTagsView.as_view(), name="me-hidden-tags"),
+    path("me/notifications/", MyNotificationsView.as_view(), name="me-notifications"),
+    path(
+        "me/notifications/read/",
+        MyNotificationsReadView.as_view(),
+        name="me-notifications-read",
+    ),
 ]
 
 # Added to the site's policy (faun/settings.py) on the two docs pages. Swagger UI's style sheet

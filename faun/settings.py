@@ -315,13 +315,20 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "faun API",
     "DESCRIPTION": (
         "Read the feed, tags, channels and users; with a personal token (Settings → API tokens, "
-        "sent as `Authorization: Bearer <token>`) submit posts, vote, save and hide. Lists use "
-        "cursor pagination: follow `next` (also sent as a `Link` header). Errors answer "
+        "sent as `Authorization: Bearer <token>`) submit posts, comment, vote, save and hide. "
+        "Lists use cursor pagination: follow `next` (also sent as a `Link` header). Errors answer "
         '`{"error": {"code", "message", "fields"}}`.'
     ),
     "VERSION": "1.0.0",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Posts and comments both have a status, posts and notifications a kind: one name each.
+    "ENUM_NAME_OVERRIDES": {
+        "KindEnum": "posts.models.Post.Kind",
+        "StatusEnum": "posts.models.Post.Status",
+        "CommentStatusEnum": "discussion.models.Comment.Status",
+        "NotificationKindEnum": "discussion.models.Notification.Kind",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "faun.api_schema.add_error_responses",

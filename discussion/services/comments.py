@@ -163,6 +163,9 @@ def comment_get_for_edit(*, short_id: str, user: User, action: str) -> Comment:
     """The comment `user` wants to edit, delete or remove, or CommentActionNotAllowed with why
     not (Comment.DoesNotExist when there is none)."""
     comment = Comment.objects.select_related("post").get(short_id=short_id)
+    if action in ("edit", "delete") and comment.is_authored_by(user) and not comment.is_published:
+        # Its author is told what happened, not that the comment is someone else's.
+        raise CommentActionNotAllowed("This comment is already gone.")
     if action == "edit" and not comment.is_editable_by(user):
         if not comment.is_authored_by(user):
             raise CommentActionNotAllowed("You can only edit your own comments.")
