@@ -1,28 +1,38 @@
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.forms import ModelForm
 from django.http import HttpRequest
 
 from posts.models import (
     Channel,
     ChannelMembership,
+    Entity,
     FeedToken,
     Follow,
     HiddenPost,
     HiddenTag,
     KeyFact,
     Post,
+    PostEntity,
     SavedPost,
     Tag,
     TimelineEvent,
     Vote,
 )
 from posts.services.core import post_derive_fields
+from posts.services.entities import entity_name_key
 from posts.services.search import post_search_index, post_search_reindex
 
 
 class KeyFactInline(admin.TabularInline):
     model = KeyFact
     extra = 1
+
+
+class PostEntityInline(admin.TabularInline):
+    model = PostEntity
+    extra = 1
+    autocomplete_fields = ["entity"]
 
 
 class TimelineEventInline(admin.TabularInline):
@@ -57,7 +67,7 @@ class PostAdmin(admin.ModelAdmin):
         "preview_image_url",
         "preview_fetched_at",
     ]
-    inlines = [KeyFactInline, TimelineEventInline]
+    inlines = [KeyFactInline, PostEntityInline, TimelineEventInline]
     list_select_related = ["channel", "author"]
     fieldsets = [
         (
@@ -134,6 +144,39 @@ class TagAdmin(admin.ModelAdmin):
         if change and {"slug", "name"} & set(form.changed_data):
             # Tag slugs and names are part of every tagged post's search document.
             post_search_reindex(queryset=Post.objects.filter(tags=obj))
+
+
+class EntityAdminForm(ModelForm):
+    class Meta:
+        model = Entity
+        fields = ["name", "kind", "slug"]
+
+    def clean_name(self) -> str:
+        # Names are unique by their matching key, which folds more than the database's LOWER().
+        name = self.cleaned_data["name"].strip()
+        clash = Entity.objects.filter(name_key=entity_name_key(name)).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise ValidationError(f"“{clash.first()}” already has that name.")
+        return name
+
+
+@admin.register(Entity)
+class EntityAdmin(admin.ModelAdmin):
+    form = EntityAdminForm
+    list_display = ["name", "kind", "slug", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["name_key", "created_at"]
+    fields = ["name", "kind", "slug", "name_key", "created_at"]
+
+    def save_model(self, request: HttpRequest, obj: Entity, form, change: bool) -> None:
+        # The matching key comes from the name, as the entity service writes it.
+        obj.name_key = entity_name_key(obj.name)
+        super().save_model(request, obj, form, change)
+        if change and "name" in form.changed_data:
+            # Entity names are part of every involved post's search document.
+            post_search_reindex(queryset=Post.objects.filter(entity_rows__entity=obj))
 
 
 @admin.register(Vote)

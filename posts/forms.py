@@ -1,12 +1,13 @@
-"""The submit and edit form: PostForm plus two formsets (key numbers, timeline entries).
+"""The submit and edit form: PostForm plus three formsets (key numbers, key entities, timeline
+entries).
 
 TL;DR bullets are a textarea, one bullet per line: it works without JavaScript, pastes well from
-notes, and needs no extra rows. Key numbers and timeline entries are Django formsets with blank
-rows to fill; "Add a row" buttons submit the form to get one more row without JavaScript, and
-static/js/faun.js turns them into instant rows. The forms check shape (lengths, URL syntax, known
-tags, the user's channels, no control characters: docs/posting.md#text-a-user-writes);
-`posts.services` checks the rules that need the database, and its `PostRejected` errors are shown
-on the same fields.
+notes, and needs no extra rows. Key numbers, key entities and timeline entries are Django formsets
+with blank rows to fill; "Add a row" buttons submit the form to get one more row without JavaScript,
+and static/js/faun.js turns them into instant rows. The forms check shape (lengths, URL syntax,
+known tags, the user's channels, no control characters: docs/posting.md#text-a-user-writes);
+`posts.services` checks the rules that need the database, and its `PostRejected` errors are shown on
+the same fields.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from core.text import text_problem
 from core.validators import validate_multiline_text, validate_single_line_text
 from posts.models import (
     BODY_MAX_LENGTH,
+    ENTITIES_MAX,
+    ENTITY_NAME_MAX_LENGTH,
+    ENTITY_ROLE_MAX_LENGTH,
     KEY_FACTS_MAX,
     LEAD_MAX_LENGTH,
     QUOTE_MAX_LENGTH,
@@ -37,12 +41,13 @@ from posts.models import (
     TLDR_BULLET_MAX_LENGTH,
     TLDR_MAX_BULLETS,
     Channel,
+    Entity,
     KeyFact,
     Post,
     Tag,
     TimelineEvent,
 )
-from posts.services.content import KeyFactData, PostContent, TimelineEventData
+from posts.services.content import EntityData, KeyFactData, PostContent, TimelineEventData
 from posts.services.errors import PostRejected
 from posts.urlnorm import MAX_URL_LENGTH, validate_public_url
 
@@ -252,6 +257,35 @@ class TimelineEventForm(_RowForm):
         return cleaned
 
 
+class EntityForm(_RowForm):
+    name = forms.CharField(
+        required=False,
+        max_length=ENTITY_NAME_MAX_LENGTH,
+        validators=[validate_single_line_text],
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Rust", "autocomplete": "off"}),
+    )
+    kind = forms.ChoiceField(
+        required=False,
+        choices=[("", "Kind (for a new one)"), *Entity.Kind.choices],
+        error_messages={"invalid_choice": "Choose a kind from the list."},
+    )
+    role = forms.CharField(
+        required=False,
+        max_length=ENTITY_ROLE_MAX_LENGTH,
+        validators=[validate_single_line_text],
+        widget=forms.TextInput(attrs={"placeholder": "its part in the story"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        name, role = cleaned.get("name"), cleaned.get("role")
+        if name and not role and "role" not in self.errors:
+            self.add_error("role", "Say what part it plays in the story.")
+        if (role or cleaned.get("kind")) and not name and "name" not in self.errors:
+            self.add_error("name", "Enter the name.")
+        return cleaned
+
+
 class _RowFormSet(forms.BaseFormSet):
     default_error_messages = {"too_many_forms": "Add at most %(num)d rows."}
 
@@ -263,6 +297,13 @@ KeyFactFormSet = forms.formset_factory(
     max_num=KEY_FACTS_MAX,
     absolute_max=KEY_FACTS_MAX,
 )
+EntityFormSet = forms.formset_factory(
+    EntityForm,
+    formset=_RowFormSet,
+    extra=3,
+    max_num=ENTITIES_MAX,
+    absolute_max=ENTITIES_MAX,
+)
 TimelineEventFormSet = forms.formset_factory(
     TimelineEventForm,
     formset=_RowFormSet,
@@ -272,13 +313,23 @@ TimelineEventFormSet = forms.formset_factory(
 )
 
 KEY_FACTS_PREFIX = "key_facts"
+ENTITIES_PREFIX = "entities"
 TIMELINE_PREFIX = "timeline"
 # The name="action" values of the form's submit buttons ("Add a row" ones map to a formset).
-ADD_ROW_ACTIONS = {"add_key_fact": KEY_FACTS_PREFIX, "add_timeline_event": TIMELINE_PREFIX}
+ADD_ROW_ACTIONS = {
+    "add_key_fact": KEY_FACTS_PREFIX,
+    "add_entity": ENTITIES_PREFIX,
+    "add_timeline_event": TIMELINE_PREFIX,
+}
+ROW_LIMITS = {
+    KEY_FACTS_PREFIX: KEY_FACTS_MAX,
+    ENTITIES_PREFIX: ENTITIES_MAX,
+    TIMELINE_PREFIX: TIMELINE_EVENTS_MAX,
+}
 
 
 class PostEditor:
-    """PostForm and its two formsets, bound together and turned into service arguments."""
+    """PostForm and its three formsets, bound together and turned into service arguments."""
 
     def __init__(
         self,
@@ -289,6 +340,7 @@ class PostEditor:
         initial: dict[str, Any] | None = None,
         facts_initial: list[dict[str, Any]] | None = None,
         events_initial: list[dict[str, Any]] | None = None,
+        entities_initial: list[dict[str, Any]] | None = None,
     ) -> None:
         if post is not None and data is None:
             initial = {
@@ -314,8 +366,17 @@ class PostEditor:
                 }
                 for event in post.timeline_events.all()
             ]
+            entities_initial = [
+                {"name": row.entity.name, "kind": row.entity.kind, "role": row.role}
+                for row in post.entity_rows.all()
+            ]
         self.form = PostForm(data, user=user, initial=initial)
         self.key_facts = KeyFactFormSet(data, prefix=KEY_FACTS_PREFIX, initial=facts_initial)
+        self.entities = EntityFormSet(
+            _with_management_form(data, ENTITIES_PREFIX),
+            prefix=ENTITIES_PREFIX,
+            initial=entities_initial,
+        )
         self.timeline = TimelineEventFormSet(data, prefix=TIMELINE_PREFIX, initial=events_initial)
         self.rejection: PostRejected | None = None
         self.extra_errors: dict[str, list[str]] = {}
@@ -328,24 +389,30 @@ class PostEditor:
         initial = {name: typed.form[name].value() for name in typed.form.fields}
         rows = {
             KEY_FACTS_PREFIX: [_typed_row(form) for form in typed.key_facts.forms],
+            ENTITIES_PREFIX: [_typed_row(form) for form in typed.entities.forms],
             TIMELINE_PREFIX: [_typed_row(form) for form in typed.timeline.forms],
         }
-        limit = KEY_FACTS_MAX if prefix == KEY_FACTS_PREFIX else TIMELINE_EVENTS_MAX
-        if prefix in rows and len(rows[prefix]) < limit:
+        if prefix in rows and len(rows[prefix]) < ROW_LIMITS[prefix]:
             rows[prefix].append({})
         editor = cls(
             user=user,
             initial=initial,
             facts_initial=rows[KEY_FACTS_PREFIX],
             events_initial=rows[TIMELINE_PREFIX],
+            entities_initial=rows[ENTITIES_PREFIX],
         )
         # The typed rows already include the blank ones; no extra rows on top.
-        editor.key_facts.extra = editor.timeline.extra = 0
+        editor.key_facts.extra = editor.entities.extra = editor.timeline.extra = 0
         return editor
 
     def is_valid(self) -> bool:
         # Every part is validated, so the page shows all the errors at once.
-        results = [self.form.is_valid(), self.key_facts.is_valid(), self.timeline.is_valid()]
+        results = [
+            self.form.is_valid(),
+            self.key_facts.is_valid(),
+            self.entities.is_valid(),
+            self.timeline.is_valid(),
+        ]
         return all(results)
 
     def content(self) -> PostContent:
@@ -356,6 +423,11 @@ class PostEditor:
             KeyFactData(value=row["value"], description=row["description"])
             for row in self.key_facts.cleaned_data
             if row.get("value") or row.get("description")
+        ]
+        entities = [
+            EntityData(name=row["name"], kind=row.get("kind", ""), role=row["role"])
+            for row in self.entities.cleaned_data
+            if row.get("name") or row.get("role")
         ]
         timeline = []
         for row in self.timeline.cleaned_data:
@@ -382,6 +454,7 @@ class PostEditor:
             quote_url=data["quote_url"],
             key_facts=key_facts,
             timeline=timeline,
+            entities=entities,
         )
 
     def reject(self, exc: PostRejected) -> None:
@@ -390,10 +463,20 @@ class PostEditor:
         for field, messages in exc.errors.items():
             if field in self.form.fields:
                 self.form.add_error(field, messages)
-            elif field in (KEY_FACTS_PREFIX, TIMELINE_PREFIX):
+            elif field in ROW_LIMITS:
                 self.extra_errors[field] = messages
             else:
                 self.form.add_error(None, messages)
+
+
+def _with_management_form(data: QueryDict | None, prefix: str) -> QueryDict | None:
+    """`data`, with an empty management form for `prefix` when it has none: a form page
+    rendered before that formset existed (or a script) still posts, with no rows for it."""
+    if data is None or f"{prefix}-TOTAL_FORMS" in data:
+        return data
+    data = data.copy()
+    data[f"{prefix}-TOTAL_FORMS"] = data[f"{prefix}-INITIAL_FORMS"] = "0"
+    return data
 
 
 def _typed_row(form: forms.Form) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,6 +32,10 @@ BODY_MAX_LENGTH = 40_000
 QUOTE_MAX_LENGTH = 5_000
 QUOTE_SOURCE_MAX_LENGTH = 200
 REMOVED_REASON_MAX_LENGTH = 300
+# Key entities: at most this many per post, each a name and its one-line role in the story.
+ENTITIES_MAX = 10
+ENTITY_NAME_MAX_LENGTH = 100
+ENTITY_ROLE_MAX_LENGTH = 200
 
 
 class Channel(models.Model):
@@ -148,6 +153,9 @@ class Post(models.Model):
         Channel, on_delete=models.SET_NULL, null=True, blank=True, related_name="posts"
     )
     tags = models.ManyToManyField(Tag, related_name="posts", blank=True)
+    entities: models.ManyToManyField[Entity, PostEntity] = models.ManyToManyField(
+        "Entity", through="PostEntity", related_name="posts", blank=True
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
     removed_reason = models.CharField(max_length=REMOVED_REASON_MAX_LENGTH, blank=True)
     removed_by = models.ForeignKey(
@@ -356,6 +364,83 @@ class Vote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ▲ {self.post_id}"
+class Entity(models.Model):
+    """Someone or something posts involve (a person, a project, a meeting): its page
+    (/e/<slug>/) lists those posts and one timeline merged from theirs (docs/pages.md)."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        ORGANIZATION = "organization", "Organization"
+        PROJECT = "project", "Project"
+        TECHNOLOGY = "technology", "Technology"
+        EVENT = "event", "Event"
+        PLACE = "place", "Place"
+
+    name = models.CharField(max_length=ENTITY_NAME_MAX_LENGTH)
+    # One key per spelling of the name (core.canonical.text_fold), written by the entity service:
+    # "Rust", "RUST" and a fullwidth "Rust" (U+FF32...) are one entity on SQLite and PostgreSQL
+    # alike, whose own LOWER() functions disagree beyond ASCII.
+    name_key = models.CharField(max_length=3 * ENTITY_NAME_MAX_LENGTH, unique=True)
+    slug = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "entities"
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="entity_name_ci_unique"),
+            models.CheckConstraint(
+                condition=Q(slug__regex=TAG_SLUG_PATTERN), name="entity_slug_format"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=["person", "organization", "project", "technology", "event", "place"]
+                ),
+                name="entity_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(name="") & ~Q(name_key=""), name="entity_name_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("posts:entity", kwargs={"slug": self.slug})
+
+
+class PostEntity(models.Model):
+    """A key entity of one post, with the one line that says its part in the story ("author of
+    the patch", "where maintainers decided")."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="entity_rows")
+    # Indexed by postentity_entity_idx (entity, post) below.
+    entity = models.ForeignKey(
+        Entity, on_delete=models.CASCADE, related_name="post_rows", db_index=False
+    )
+    role = models.CharField(max_length=ENTITY_ROLE_MAX_LENGTH)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = "key entity"
+        verbose_name_plural = "key entities"
+        constraints = [
+            models.UniqueConstraint(fields=["post", "order"], name="postentity_order_unique"),
+            models.UniqueConstraint(fields=["post", "entity"], name="postentity_unique"),
+            models.CheckConstraint(condition=~Q(role=""), name="postentity_role_not_empty"),
+        ]
+        indexes = [
+            # The entity page and the `entity:` search operator go from the entity to its posts.
+            models.Index(fields=["entity", "post"], name="postentity_entity_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entity} — {self.role}"
+
+
 
 
 class SavedPost(models.Model):

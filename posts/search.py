@@ -5,15 +5,15 @@ A query is written the way people search the web:
     kubernetes "rolling update" -helm nginx or caddy tag:go channel:devopslinks author:ada
     domain:lwn.net
 
-Words are ANDed, `"..."` is a phrase, `-word` / `-"phrase"` excludes, `a or b` matches either,
-and the operators `tag:`, `channel:`, `author:`, `domain:` filter (each can be negated with `-`).
-The parser turns any text into a `ParsedQuery` without raising, except `QueryTooLong`; unknown
+Words are ANDed, `"..."` is a phrase, `-word` / `-"phrase"` excludes, `a or b` matches either, and
+the operators `tag:`, `channel:`, `author:`, `domain:`, `entity:` filter (each can be negated with
+`-`). The parser turns any text into a `ParsedQuery` without raising, except `QueryTooLong`; unknown
 operators and unbalanced quotes become notices shown next to the results.
 
 On PostgreSQL the words go to `websearch_to_tsquery('english', ...)` against `Post.search_vector`
 (GIN index `post_search_idx`), ranked by `ts_rank` and highlighted with `ts_headline`. On SQLite
-each word or phrase is a case-insensitive substring match over title, lead, TL;DR, body, key
-numbers and tags, ordered by newest (docs/search.md lists what that cannot do).
+each word or phrase is a case-insensitive substring match over title, lead, TL;DR, body, quote,
+key numbers, key entities and tags, ordered by newest (docs/search.md lists what that cannot do).
 """
 
 from __future__ import annotations
@@ -40,10 +40,11 @@ from django.db.models.functions import Concat
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from posts.models import KeyFact, Post
+from core.canonical import text_fold
+from posts.models import KeyFact, Post, PostEntity
 
 MAX_QUERY_LENGTH = 200
-OPERATORS = ("tag", "channel", "author", "domain")
+OPERATORS = ("tag", "channel", "author", "domain", "entity")
 CONFIG = "english"
 SEARCH_ORDERS = ("relevance", "newest", "hot", "top", "active")
 
@@ -116,6 +117,8 @@ def _clean_value(operator: str, value: str) -> str:
         return value.lstrip("@").lower()
     if operator == "author":
         return value.lstrip("@")
+    if operator == "entity":
+        return " ".join(value.split())
     # domain: accept a pasted URL; keep the host, as posts store it (no "www.").
     value = re.sub(r"^[a-z][a-z0-9+.-]*://", "", value.lower())
     value = value.split("/", 1)[0].split("?", 1)[0].rstrip(".")
@@ -203,7 +206,13 @@ def parse_query(raw: str) -> ParsedQuery:
 
 
 def _example(operator: str) -> str:
-    return {"tag": "rust", "channel": "devopslinks", "author": "ada", "domain": "lwn.net"}[operator]
+    return {
+        "tag": "rust",
+        "channel": "devopslinks",
+        "author": "ada",
+        "domain": "lwn.net",
+        "entity": "kubeforge",
+    }[operator]
 
 
 def _unknown_operator(name: str, notices: list[str]) -> None:
@@ -254,8 +263,8 @@ def search_vector_expression() -> Any:
     rows (PostgreSQL). Used in an UPDATE by the post services and by `search_reindex`, so both
     always agree.
 
-    Weights: A title; B lead, TL;DR, tag slugs and names, key numbers; C the body and the
-    quote as plain text.
+    Weights: A title; B lead, TL;DR, tag slugs and names, key numbers, key entities (names
+    and roles); C the body and the quote as plain text.
     """
     post_tags = Post.tags.through.objects.filter(post_id=OuterRef("pk"))
     tags = _joined(post_tags, Concat("tag__slug", Value(" "), "tag__name"))
@@ -263,9 +272,15 @@ def search_vector_expression() -> Any:
         KeyFact.objects.filter(post_id=OuterRef("pk")),
         Concat("value", Value(" "), "description"),
     )
+    entities = _joined(
+        PostEntity.objects.filter(post_id=OuterRef("pk")),
+        Concat("entity__name", Value(" "), "role"),
+    )
     return (
         SearchVector("title", weight="A", config=CONFIG)
-        + SearchVector("lead", _JsonListText(F("tldr")), tags, facts, weight="B", config=CONFIG)
+        + SearchVector(
+            "lead", _JsonListText(F("tldr")), tags, facts, entities, weight="B", config=CONFIG
+        )
         + SearchVector(
             _HtmlText(F("body_html")), _HtmlText(F("quote_html")), weight="C", config=CONFIG
         )
@@ -289,6 +304,13 @@ def _sqlite_term(term: Term) -> Q:
                 )
             )
         )
+        | Q(
+            Exists(
+                PostEntity.objects.filter(post_id=OuterRef("pk")).filter(
+                    Q(entity__name__icontains=text) | Q(role__icontains=text)
+                )
+            )
+        )
     )
 
 
@@ -301,6 +323,10 @@ def _filter_q(item: Filter) -> Q:
         return Q(channel__handle=item.value)
     if item.operator == "author":
         return Q(author__username__iexact=item.value)
+    if item.operator == "entity":
+        # An entity by its slug (entity:harborlane-ci) or its name in any letter case.
+        entity = Q(entity__slug=item.value.lower()) | Q(entity__name_key=text_fold(item.value))
+        return Q(Exists(PostEntity.objects.filter(entity, post_id=OuterRef("pk"))))
     return Q(domain=item.value) | Q(domain__endswith=f".{item.value}")
 
 

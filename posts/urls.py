@@ -26,6 +26,7 @@ from posts.views.discovery import (
     tag_hide,
     user_follow,
 )
+from posts.views.entities import entity_detail
 from posts.views.posting import post_delete, post_edit, post_remove, post_submit, submit_check
 
 app_name = "posts"
@@ -43,6 +44,7 @@ urlpatterns = [
     path("channels/", channel_list, name="channel_list"),
     path("@<str:handle>/", channel_detail, name="channel"),
     path("@<str:key>/-/follow/", channel_follow, name="channel_follow"),
+    path("e/<str:slug>/", entity_detail, name="entity"),
     path("u/<str:username>/", profile, name="profile"),
     path("u/<str:key>/-/follow/", user_follow, name="user_follow"),
     path("search", search_page, name="search"),

@@ -64,7 +64,7 @@ ORDER_PARAMETERS = [
         {"type": "string", "maxLength": search.MAX_QUERY_LENGTH},
         description=(
             'Full-text search, up to 200 characters: words, `"phrases"`, `-word`, `a or b`, '
-            "and `tag:`, `channel:`, `author:`, `domain:` (docs/search.md)."
+            "and `tag:`, `channel:`, `author:`, `domain:`, `entity:` (docs/search.md)."
         ),
     ),
     OpenApiParameter(

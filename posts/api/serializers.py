@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from posts.models import Post, Tag
+from posts.models import Entity, Post, PostEntity, Tag
 
 
 class TagSerializer(serializers.ModelSerializer):
@@ -106,10 +106,26 @@ class QuoteSerializer(serializers.Serializer):
     url = serializers.CharField(help_text="A link to the original, or empty.")
 
 
+class PostEntitySerializer(serializers.Serializer):
+    """A key entity of a post and its part in the story."""
+
+    name = serializers.CharField(source="entity.name")
+    slug = serializers.CharField(source="entity.slug")
+    kind = serializers.ChoiceField(source="entity.kind", choices=Entity.Kind.choices)
+    role = serializers.CharField()
+    html_url = serializers.SerializerMethodField(help_text="The entity's page.")
+
+    def get_html_url(self, row: PostEntity) -> str:
+        request = self.context.get("request")
+        path = row.entity.get_absolute_url()
+        return request.build_absolute_uri(path) if request else path
+
+
 class PostDetailSerializer(PostSerializer):
     """A post with everything its page shows."""
 
     quote = serializers.SerializerMethodField()
+    entities = PostEntitySerializer(many=True, read_only=True, source="entity_rows")
     key_facts = KeyFactSerializer(many=True, read_only=True)
     timeline = TimelineEventSerializer(many=True, read_only=True, source="timeline_events")
 
@@ -121,6 +137,7 @@ class PostDetailSerializer(PostSerializer):
             "body_html",
             "quote",
             "key_facts",
+            "entities",
             "timeline",
             "updated_at",
         ]

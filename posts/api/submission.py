@@ -19,6 +19,9 @@ from posts.api.posts import PostDetailView, PostListView
 from posts.api.serializers import PostDetailSerializer
 from posts.models import (
     BODY_MAX_LENGTH,
+    ENTITIES_MAX,
+    ENTITY_NAME_MAX_LENGTH,
+    ENTITY_ROLE_MAX_LENGTH,
     KEY_FACTS_MAX,
     LEAD_MAX_LENGTH,
     QUOTE_MAX_LENGTH,
@@ -29,11 +32,12 @@ from posts.models import (
     TLDR_BULLET_MAX_LENGTH,
     TLDR_MAX_BULLETS,
     Channel,
+    Entity,
     Post,
     Tag,
 )
 from posts.selectors.posts import post_get_for_edit, post_get_for_page
-from posts.services.content import KeyFactData, PostContent, TimelineEventData
+from posts.services.content import EntityData, KeyFactData, PostContent, TimelineEventData
 from posts.services.errors import NON_FIELD, PostRejected
 from posts.services.submission import post_delete, post_remove, post_submit, post_update
 
@@ -91,6 +95,17 @@ class TimelineInputSerializer(StrictSerializer):
     date = serializers.DateField(required=False, allow_null=True, default=None)
     when = TextField(max_length=60, required=False, allow_blank=True, default="")
     description = TextField(max_length=300)
+
+
+class EntityInputSerializer(StrictSerializer):
+    """A key entity: an entity already on the site is matched by name in any letter case (and
+    keeps its kind); a new one is created with `kind`, which it then needs."""
+
+    name = TextField(max_length=ENTITY_NAME_MAX_LENGTH)
+    kind = serializers.ChoiceField(
+        choices=Entity.Kind.choices, required=False, allow_blank=True, default=""
+    )
+    role = TextField(max_length=ENTITY_ROLE_MAX_LENGTH, help_text="Its part in the story.")
 
 
 class QuoteInputSerializer(StrictSerializer):
@@ -152,6 +167,9 @@ class PostWriteSerializer(StrictSerializer):
     timeline = TimelineInputSerializer(
         many=True, required=False, default=list, max_length=TIMELINE_EVENTS_MAX
     )
+    entities = EntityInputSerializer(
+        many=True, required=False, default=list, max_length=ENTITIES_MAX
+    )
 
     def validate_tags(self, slugs: list[str]) -> list[Tag]:
         found = {tag.slug: tag for tag in Tag.objects.filter(slug__in=slugs)}
@@ -185,6 +203,7 @@ def post_content(data: dict[str, Any]) -> PostContent:
         quote_url=quote["url"] if quote else "",
         key_facts=[KeyFactData(**fact) for fact in data["key_facts"]],
         timeline=[TimelineEventData(**event) for event in data["timeline"]],
+        entities=[EntityData(**entity) for entity in data["entities"]],
     )
 
 
@@ -209,6 +228,10 @@ def current_values(post: Post) -> dict[str, Any]:
         "timeline": [
             {"date": e.date, "when": e.when, "description": e.description}
             for e in post.timeline_events.all()
+        ],
+        "entities": [
+            {"name": row.entity.name, "kind": row.entity.kind, "role": row.role}
+            for row in post.entity_rows.all()
         ],
     }
 
@@ -268,6 +291,10 @@ SUBMIT_EXAMPLE = OpenApiExample(
         },
         "key_facts": [{"value": "6.1", "description": "Kernel version where support was merged."}],
         "timeline": [{"date": "2022-12-11", "description": "Rust support merged."}],
+        "entities": [
+            {"name": "Rust", "kind": "technology", "role": "The language, now permanent."},
+            {"name": "Linux Kernel Maintainers Summit", "role": "Where the decision was made."},
+        ],
     },
 )
 

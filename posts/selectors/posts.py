@@ -9,23 +9,28 @@ from typing import Literal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
 
 from core.text import duration_text
-from posts.models import Post
+from posts.models import Post, PostEntity
 from posts.selectors.core import Viewer, _authenticated, _viewer_flags
 from posts.urlnorm import normalize_url
+
+# A post's key entities with their entity, in one query.
+_ENTITY_ROWS = Prefetch("entity_rows", queryset=PostEntity.objects.select_related("entity"))
 
 
 def post_get_for_page(*, short_id: str, viewer: Viewer) -> Post:
     """The post page's post with everything the page shows, or Http404.
 
-    Removed posts are returned (the page says they were removed); drafts only to their author.
+    Its tags, key numbers, timeline and key entities are prefetched. Removed posts are returned
+    (the page says they were removed); drafts only to their author.
     """
     qs = (
         Post.objects.select_related("author", "channel")
-        .prefetch_related("tags", "key_facts", "timeline_events")
+        .prefetch_related("tags", "key_facts", "timeline_events", _ENTITY_ROWS)
         .filter(short_id=short_id)
         .defer("search_vector")
     )
@@ -60,7 +65,7 @@ def post_get_for_edit(*, user: Viewer, short_id: str, action: PostAction = "edit
     """
     post = (
         Post.objects.select_related("author", "channel")
-        .prefetch_related("tags", "key_facts", "timeline_events")
+        .prefetch_related("tags", "key_facts", "timeline_events", _ENTITY_ROWS)
         .filter(short_id=short_id)
         .first()
     )

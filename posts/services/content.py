@@ -33,6 +33,23 @@ class TimelineEventData:
 
 
 @dataclass(frozen=True)
+class EntityData:
+    """A key entity as typed: a name (an entity already on the site is matched by name in any
+    letter case), its kind (used when the entity is new; see `Entity.Kind`) and its one-line
+    role in this story."""
+
+    name: str
+    role: str
+    kind: str = ""
+
+    def __post_init__(self) -> None:
+        # Frozen: what was typed is tidied once, here.
+        object.__setattr__(self, "name", self.name.strip())
+        object.__setattr__(self, "role", self.role.strip())
+        object.__setattr__(self, "kind", self.kind.strip().lower())
+
+
+@dataclass(frozen=True)
 class PostContent:
     """A post's editable content. Build it with keyword arguments; sequences become tuples,
     the URL, title, lead and quote attribution are stripped and TL;DR lines without text are
@@ -53,6 +70,7 @@ class PostContent:
     quote_url: str = ""
     key_facts: tuple[KeyFactData, ...] = ()
     timeline: tuple[TimelineEventData, ...] = ()
+    entities: tuple[EntityData, ...] = ()
     normalized_url: str = field(init=False, default="")
     domain: str = field(init=False, default="")
     url_error: str = field(init=False, default="")
@@ -71,6 +89,7 @@ class PostContent:
         set_(self, "tldr", tuple(line.strip() for line in self.tldr if line.strip()))
         set_(self, "key_facts", tuple(self.key_facts))
         set_(self, "timeline", tuple(self.timeline))
+        set_(self, "entities", tuple(self.entities))
         if self.url:
             try:
                 set_(self, "normalized_url", normalize_url(self.url))
@@ -95,6 +114,7 @@ class PostContent:
         quote_url: str = "",
         key_facts: Iterable[KeyFactData] = (),
         timeline: Iterable[TimelineEventData] = (),
+        entities: Iterable[EntityData] = (),
     ) -> PostContent:
         """The same as the constructor, typed for any iterables (lists from forms and JSON)."""
         return cls(
@@ -110,4 +130,5 @@ class PostContent:
             quote_url=quote_url,
             key_facts=tuple(key_facts),
             timeline=tuple(timeline),
+            entities=tuple(entities),
         )

@@ -14,9 +14,10 @@ from django.utils.text import slugify
 
 from accounts.models import User
 from core.markdown import render_markdown
-from posts.models import KeyFact, Post, Tag, TimelineEvent
+from posts.models import Entity, KeyFact, Post, PostEntity, Tag, TimelineEvent
 from posts.ranking import hotness
-from posts.services.content import KeyFactData, PostContent, TimelineEventData
+from posts.services.content import EntityData, KeyFactData, PostContent, TimelineEventData
+from posts.services.entities import post_entities_replace
 from posts.services.search import post_search_index
 from posts.urlnorm import domain_of, normalize_url
 
@@ -32,6 +33,8 @@ class PostDraft:
     tags: list[Tag]
     key_facts: list[KeyFact]
     timeline: list[TimelineEvent]
+    # Unsaved rows whose entities are unsaved too: the preview shows names, kinds and roles.
+    entities: list[PostEntity]
 
 
 @dataclass
@@ -125,6 +128,10 @@ def post_draft_build(*, author: User | None, content: PostContent) -> PostDraft:
     )
 
 
+        entities=[
+            PostEntity(entity=Entity(name=e.name, kind=e.kind), role=e.role)
+            for e in content.entities
+        ],
 @transaction.atomic
 def post_create(
     *,
@@ -133,8 +140,9 @@ def post_create(
     published_at: datetime | None = None,
     status: str = Post.Status.PUBLISHED,
 ) -> Post:
-    """Create a post with its key facts, timeline and tags, Markdown body rendered and sanitized,
-    and its search document (PostgreSQL) written.
+    """Create a post with its key facts, timeline, key entities (existing ones matched by
+    name, new ones created) and tags, Markdown body rendered and sanitized, and its search
+    document (PostgreSQL) written.
 
     Callers validate input first (`post_submit`, forms, serializers); this writes what it is
     given and leaves nothing behind if any row fails its database constraints.
@@ -151,6 +159,7 @@ def post_create(
     post_search_index(post=post)
     return post
 
+    post_entities_replace(post=post, entities=content.entities)
 
 def post_children_replace(
     *,
@@ -158,9 +167,11 @@ def post_children_replace(
     key_facts: Sequence[KeyFactData],
     timeline: Sequence[TimelineEventData],
 ) -> None:
-    """Replace the post's key facts and timeline with the given ones, in the given order.
+    """Replace the post's key facts, timeline and key entities with the given ones, in the
+    given order.
 
-    Runs inside the caller's transaction (post_create, post_update).
+    entities: Sequence[EntityData],
+    Runs inside the caller's transaction (post_update).
     """
     KeyFact.objects.filter(post=post).delete()
     TimelineEvent.objects.filter(post=post).delete()
@@ -168,6 +179,7 @@ def post_children_replace(
 
 
 def _post_children_add(
+    post_entities_replace(post=post, entities=entities)
     *,
     post: Post,
     key_facts: Sequence[KeyFactData],

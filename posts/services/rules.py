@@ -20,6 +20,9 @@ from accounts.models import User
 from core.text import duration_text, text_problem
 from posts.models import (
     BODY_MAX_LENGTH,
+    ENTITIES_MAX,
+    ENTITY_NAME_MAX_LENGTH,
+    ENTITY_ROLE_MAX_LENGTH,
     KEY_FACTS_MAX,
     LEAD_MAX_LENGTH,
     QUOTE_MAX_LENGTH,
@@ -32,12 +35,14 @@ from posts.models import (
     TLDR_BULLET_MAX_LENGTH,
     TLDR_MAX_BULLETS,
     ChannelMembership,
+    Entity,
     KeyFact,
     Post,
     TimelineEvent,
 )
 from posts.selectors.posts import duplicate_check
 from posts.services.content import PostContent
+from posts.services.entities import entities_existing, entity_name_key
 from posts.services.errors import NON_FIELD, PostRejected
 from posts.urlnorm import validate_public_url
 
@@ -128,6 +133,7 @@ def validate_content(*, author: User, content: PostContent) -> None:
         *(("tldr", line, False) for line in content.tldr),
         *(("key_facts", text, False) for f in key_facts for text in (f.value, f.description)),
         *(("timeline", text, False) for e in timeline for text in (e.when, e.description)),
+        *(("entities", text, False) for e in content.entities for text in (e.name, e.role)),
     ]
     for field, text, multiline in texts:
         problem = text_problem(text, multiline=multiline)
@@ -188,6 +194,7 @@ def validate_content(*, author: User, content: PostContent) -> None:
                 f"Keep timeline dates to {_TIMELINE_WHEN_MAX} characters and descriptions to "
                 f"{_TIMELINE_DESCRIPTION_MAX}.",
             )
+    _check_entities(content, add)
     if errors:
         raise PostRejected({field: list(dict.fromkeys(msgs)) for field, msgs in errors.items()})
 
@@ -214,6 +221,41 @@ def _check_quote(
             validate_public_url(content.quote_url)
         except ValueError as exc:
             add("quote_url", str(exc))
+
+
+def _check_entities(content: PostContent, add: Callable[[str, str], None]) -> None:
+    """Key entities: at most ENTITIES_MAX, each a name and a role within their lengths, each
+    entity once (names are compared as the site matches them), and a known kind for a name the
+    site does not have yet (an existing entity keeps its own kind)."""
+    entities = content.entities
+    if len(entities) > ENTITIES_MAX:
+        add("entities", f"Add at most {ENTITIES_MAX} key entities.")
+    kinds = set(Entity.Kind.values)
+    for item in entities:
+        if not item.name or not item.role:
+            add("entities", "Each key entity needs a name and its role in the story.")
+        elif len(item.name) > ENTITY_NAME_MAX_LENGTH or len(item.role) > ENTITY_ROLE_MAX_LENGTH:
+            add(
+                "entities",
+                f"Keep entity names to {ENTITY_NAME_MAX_LENGTH} characters and roles to "
+                f"{ENTITY_ROLE_MAX_LENGTH}.",
+            )
+        if item.kind and item.kind not in kinds:
+            add("entities", f"An entity is one of: {', '.join(Entity.Kind.values)}.")
+    names = [item.name for item in entities if item.name]
+    keys = [entity_name_key(name) for name in names]
+    if len(set(keys)) != len(keys):
+        add("entities", "List each key entity once.")
+    unnamed_kind = [item.name for item in entities if item.name and not item.kind]
+    if unnamed_kind:
+        known = entities_existing(names=unnamed_kind)
+        for name in unnamed_kind:
+            if entity_name_key(name) not in known:
+                add(
+                    "entities",
+                    f"“{name}” is new here: say what it is "
+                    f"({', '.join(label.lower() for label in Entity.Kind.labels)}).",
+                )
 
 
 def _lock_url(normalized_url: str) -> None:

@@ -52,8 +52,8 @@ def post_submit(*, author: User, content: PostContent) -> Post:
     author is over a rate limit (a new account's one post per interval, everyone's daily cap);
     any content rule is broken (title length, a valid http(s) URL or a body, a one-line lead of
     at most 280 characters, a quote with its source, 1-5 tags, the author belongs to the
-    channel, TL;DR/key number/timeline limits); the same link, normalized, was published within
-    POST_DUPLICATE_WINDOW_DAYS. An older post of the link does not block.
+    channel, TL;DR/key number/timeline/key entity limits); the same link, normalized, was
+    published within POST_DUPLICATE_WINDOW_DAYS. An older post of the link does not block.
     """
     check_author(author)
     # Lock the author's row: their concurrent submissions queue up behind the rate-limit count.
@@ -138,7 +138,12 @@ def post_update(*, post: Post, editor: User, content: PostContent) -> Post:
     post_derive_fields(post=post, content=content)
     post.save(update_fields=update_fields)
     post.tags.set(list(content.tags))
-    post_children_replace(post=post, key_facts=content.key_facts, timeline=content.timeline)
+    post_children_replace(
+        post=post,
+        key_facts=content.key_facts,
+        timeline=content.timeline,
+        entities=content.entities,
+    )
     post_search_index(post=post)
     if url_changed and post.url:
         post_preview_enqueue(post=post)

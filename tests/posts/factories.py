@@ -12,19 +12,22 @@ from django.utils import timezone
 from posts.models import (
     Channel,
     ChannelMembership,
+    Entity,
     FeedToken,
     Follow,
     HiddenPost,
     HiddenTag,
     KeyFact,
     Post,
+    PostEntity,
     SavedPost,
     Tag,
     TimelineEvent,
     Vote,
 )
-from posts.services.content import KeyFactData, PostContent, TimelineEventData
+from posts.services.content import EntityData, KeyFactData, PostContent, TimelineEventData
 from posts.services.core import post_create
+from posts.services.entities import entity_name_key, entity_slug_base
 from tests.accounts.factories import UserFactory
 
 
@@ -83,6 +86,7 @@ class PostFactory(factory.django.DjangoModelFactory):
         tags=(),
         key_facts=(),
         timeline=(),
+        entities=(),
         **content,
     ):
         return post_create(
@@ -91,6 +95,8 @@ class PostFactory(factory.django.DjangoModelFactory):
                 tags=tags,
                 key_facts=[KeyFactData(*fact) for fact in key_facts],
                 timeline=[TimelineEventData(*event) for event in timeline],
+                # (name, role) or (name, role, kind); a known name reuses its entity.
+                entities=[EntityData(*entity) for entity in entities],
                 **content,
             ),
             published_at=published_at,
@@ -115,6 +121,27 @@ class TimelineEventFactory(factory.django.DjangoModelFactory):
     post = factory.SubFactory(PostFactory)
     date = factory.LazyFunction(lambda: timezone.now().date())
     description = "Something happened."
+    order = factory.Sequence(lambda n: n)
+
+
+class EntityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Entity
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Project {n}")
+    name_key = factory.LazyAttribute(lambda e: entity_name_key(e.name))
+    slug = factory.LazyAttribute(lambda e: entity_slug_base(e.name))
+    kind = Entity.Kind.PROJECT
+
+
+class PostEntityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PostEntity
+
+    post = factory.SubFactory(PostFactory)
+    entity = factory.SubFactory(EntityFactory)
+    role = "Where it happened."
     order = factory.Sequence(lambda n: n)
 
 

@@ -8,8 +8,9 @@ import json
 import feedparser
 import pytest
 
-from posts.models import Post
-from tests.posts.factories import PostFactory, TagFactory
+from posts.models import Entity, Post
+from posts.services.entities import entity_get_or_create
+from tests.posts.factories import EntityFactory, PostFactory, TagFactory
 from tests.posts.test_posting_views import errors, form_data, html
 
 pytestmark = pytest.mark.django_db
@@ -226,3 +227,198 @@ def test_feeds_carry_the_quote_after_the_body(client):
         assert "<blockquote" in summary
         assert "<strong>to stay</strong>" in summary
         assert "— lore.kernel.org" in summary
+
+
+# Key entities.
+
+
+def entity_errors(response) -> list[str]:
+    """The messages on the key entity rows, from the form and from the service."""
+    editor = response.context["editor"]
+    messages = list(editor.entities.non_form_errors()) + editor.extra_errors.get("entities", [])
+    for form in editor.entities.forms:
+        messages += [m for errs in form.errors.values() for m in errs]
+    return messages
+
+
+def entity_rows(*rows):
+    """Form fields for the key entity rows: (name, kind, role) each."""
+    data = {"entities-TOTAL_FORMS": str(max(3, len(rows))), "entities-INITIAL_FORMS": "0"}
+    for index, (name, kind, role) in enumerate(rows):
+        data |= {
+            f"entities-{index}-name": name,
+            f"entities-{index}-kind": kind,
+            f"entities-{index}-role": role,
+        }
+    return data
+
+
+def test_entities_match_existing_ones_in_any_case_and_create_new_ones(member_client, tags):
+    rust = EntityFactory(name="Rust", kind=Entity.Kind.TECHNOLOGY)
+    data = form_data(
+        **entity_rows(
+            ("Miguel Ojeda", "person", "Author of the patch."),
+            ("RUST", "", "The language, now permanent."),
+            ("Maintainers Summit 2025", "event", "Where the experiment was concluded."),
+        )
+    )
+    response = member_client.post("/submit/", data)
+    assert response.status_code == 302, errors(response)
+    post = Post.objects.get()
+    rows = list(post.entity_rows.select_related("entity"))
+    assert [(r.entity.name, r.entity.kind, r.role) for r in rows] == [
+        ("Miguel Ojeda", "person", "Author of the patch."),
+        ("Rust", "technology", "The language, now permanent."),
+        ("Maintainers Summit 2025", "event", "Where the experiment was concluded."),
+    ]
+    assert rows[1].entity == rust
+    assert Entity.objects.count() == 3
+    assert rows[0].entity.slug == "miguel-ojeda"
+    page = html(member_client.get(post.get_absolute_url()))
+    section = page.split('<section class="key-entities"')[1].split("</section>")[0]
+    assert '<a href="/e/rust/">Rust</a> <span class="key-entity__kind">Technology</span>' in section
+    assert "<dd>Author of the patch.</dd>" in section
+    assert section.index("Miguel Ojeda") < section.index("Rust") < section.index("Summit")
+
+
+def test_the_preview_and_the_edit_form_carry_the_entities(member_client, tags):
+    data = form_data(**entity_rows(("Kubeforge", "project", "The scheduler that changed.")))
+    page = html(member_client.post("/submit/", {**data, "action": "preview"}))
+    assert 'Kubeforge <span class="key-entity__kind">Project</span>' in page
+    assert not Entity.objects.exists()  # the preview creates nothing
+    member_client.post("/submit/", data)
+    post = Post.objects.get()
+    page = html(member_client.get(f"/p/{post.short_id}/-/edit/"))
+    assert 'name="entities-0-name" value="Kubeforge"' in page
+    assert '<option value="project" selected>' in page
+    edited = form_data(**entity_rows(("Emberdb", "project", "Its database.")))
+    member_client.post(f"/p/{post.short_id}/-/edit/", edited)
+    assert [row.entity.name for row in post.entity_rows.all()] == ["Emberdb"]
+    assert Entity.objects.count() == 2  # Kubeforge stays for its page
+
+
+def test_add_a_key_entity_row_without_javascript(member_client, tags):
+    data = form_data("add_entity", **entity_rows(("Rust", "technology", "The language.")))
+    response = member_client.post("/submit/", data)
+    assert response.status_code == 200
+    page = html(response)
+    assert 'name="entities-TOTAL_FORMS" value="4"' in page
+    assert 'name="entities-0-name" value="Rust"' in page
+    assert "errorlist" not in page
+    assert not Post.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ([("Brandnew", "", "A role.")], "“Brandnew” is new here: say what it is"),
+        ([("Rust", "technology", "")], "Say what part it plays in the story."),
+        ([("", "technology", "A role.")], "Enter the name."),
+        ([("Rust", "technology", "One."), ("rust", "", "Two.")], "List each key entity once."),
+        ([("Rust", "language", "A role.")], "Choose a kind from the list."),
+        ([("Ru\x1bst", "technology", "A role.")], "U+001B"),
+        ([("x" * 101, "technology", "A role.")], "100 characters"),
+    ],
+)
+def test_bad_entity_rows_are_refused(member_client, tags, rows, message):
+    response = member_client.post("/submit/", form_data(**entity_rows(*rows)))
+    assert response.status_code == 400
+    found = entity_errors(response)
+    assert any(message in text for text in found), found
+    assert not Post.objects.exists()
+    assert not Entity.objects.exists()
+
+
+def test_more_than_ten_entities_are_refused(member_client, tags):
+    rows = [(f"Thing {i}", "project", "A role.") for i in range(11)]
+    response = member_client.post("/submit/", form_data(**entity_rows(*rows)))
+    assert response.status_code == 400
+    response = api_submit(
+        member_client,
+        api_payload(entities=[{"name": n, "kind": k, "role": r} for n, k, r in rows]),
+    )
+    assert response.status_code == 400
+    assert "entities" in response.json()["error"]["fields"]
+    assert not Post.objects.exists()
+
+
+def test_the_api_reads_and_writes_entities(member_client, tags):
+    EntityFactory(name="Rust", kind=Entity.Kind.TECHNOLOGY)
+    entities = [
+        {"name": "rust", "role": "The language."},
+        {"name": "Lantern", "kind": "project", "role": "Its collector."},
+    ]
+    response = api_submit(member_client, api_payload(entities=entities))
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["entities"] == [
+        {
+            "name": "Rust",
+            "slug": "rust",
+            "kind": "technology",
+            "role": "The language.",
+            "html_url": "http://testserver/e/rust/",
+        },
+        {
+            "name": "Lantern",
+            "slug": "lantern",
+            "kind": "project",
+            "role": "Its collector.",
+            "html_url": "http://testserver/e/lantern/",
+        },
+    ]
+    url = f"/api/v1/posts/{body['id']}/"
+    response = member_client.patch(url, {"title": "Renamed"}, content_type="application/json")
+    assert [e["name"] for e in response.json()["entities"]] == ["Rust", "Lantern"]
+    response = member_client.patch(
+        url, {"entities": [{"name": "Nope", "role": "?"}]}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "is new here" in response.json()["error"]["fields"]["entities"][0]
+    response = member_client.patch(url, {"entities": []}, content_type="application/json")
+    assert response.json()["entities"] == []
+
+
+def test_similar_names_get_their_own_slugs():
+    first = entity_get_or_create(name="C++", kind="technology")
+    second = entity_get_or_create(name="C#", kind="technology")
+    # Fullwidth letters are the same name (NFKC).
+    third = entity_get_or_create(name="\uff23\uff03", kind="technology")
+    fourth = entity_get_or_create(name="数据库", kind="technology")
+    assert (first.slug, second.slug) == ("c", "c-2")
+    assert third == second
+    assert fourth.slug == "entity"
+
+
+def test_search_finds_posts_by_entity(client):
+    PostFactory(title="Harbor news", entities=[("Harborlane CI", "The CI service.", "project")])
+    PostFactory(title="Other news", body="Harborlane is mentioned here only.")
+    found = client.get('/search?q=entity:"harborlane ci"').context["page"].items
+    assert [post.title for post in found] == ["Harbor news"]
+    found = client.get("/search?q=entity:harborlane-ci").context["page"].items
+    assert [post.title for post in found] == ["Harbor news"]
+    found = client.get("/search?q=-entity:harborlane-ci").context["page"].items
+    assert [post.title for post in found] == ["Other news"]
+    found = client.get("/search?q=harborlane").context["page"].items
+    assert {post.title for post in found} == {"Harbor news", "Other news"}
+
+
+def test_the_admin_edits_a_posts_entities_inline(client, member):
+    member.is_staff = member.is_superuser = True
+    member.save()
+    client.force_login(member)
+    post = PostFactory(entities=[("Lantern", "Its collector.", "project")])
+    page = html(client.get(f"/admin/posts/post/{post.pk}/change/"))
+    assert "Key entities" in page
+    assert "Its collector." in page
+    fullwidth = "\uff2c\uff21\uff2e\uff34\uff25\uff32\uff2e"  # LANTERN
+    response = client.post(
+        "/admin/posts/entity/add/", {"name": fullwidth, "kind": "project", "slug": "x"}
+    )
+    assert response.status_code == 200
+    assert "already has that name" in html(response)
+    response = client.post(
+        "/admin/posts/entity/add/", {"name": "Kubeforge", "kind": "project", "slug": "kubeforge"}
+    )
+    assert response.status_code == 302
+    assert Entity.objects.get(slug="kubeforge").name_key == "kubeforge"
