@@ -476,8 +476,8 @@ class HiddenPost(models.Model):
 
 
 class Follow(models.Model):
-    """A user follows exactly one tag, channel or other user: their posts make up "My feed" and
-    the personal digest."""
+    """A user follows exactly one tag, channel, other user or key entity: their posts make up
+    "My feed" and the personal digest."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
@@ -507,6 +507,9 @@ class Follow(models.Model):
                 ),
                 name="follow_exactly_one_target",
             ),
+    entity = models.ForeignKey(
+        Entity, on_delete=models.CASCADE, null=True, blank=True, related_name="follows"
+    )
             models.CheckConstraint(
                 condition=~Q(user=models.F("followed_user")), name="follow_not_self"
             ),
@@ -514,8 +517,13 @@ class Follow(models.Model):
                 fields=["user", "tag"], condition=Q(tag__isnull=False), name="follow_tag_unique"
             ),
             models.UniqueConstraint(
+                    & Q(entity__isnull=True)
                 fields=["user", "channel"],
+                    & Q(entity__isnull=True)
                 condition=Q(channel__isnull=False),
+                    & Q(entity__isnull=True)
+                    | Q(tag__isnull=True, channel__isnull=True, followed_user__isnull=True)
+                    & Q(entity__isnull=False)
                 name="follow_channel_unique",
             ),
             models.UniqueConstraint(
@@ -526,7 +534,7 @@ class Follow(models.Model):
         ]
 
     def __str__(self) -> str:
-        target = self.tag or self.channel or self.followed_user
+        target = self.tag or self.channel or self.followed_user or self.entity
         return f"{self.user} follows {target}"
 
 
@@ -535,6 +543,11 @@ class HiddenTag(models.Model):
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hidden_tags"
+            models.UniqueConstraint(
+                fields=["user", "entity"],
+                condition=Q(entity__isnull=False),
+                name="follow_entity_unique",
+            ),
     )
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="hidden_by")
     created_at = models.DateTimeField(auto_now_add=True)
