@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.tokens import api_token_create
 from tests.accounts.factories import UserFactory
+from tests.discussion.factories import CommentFactory
 from tests.posts.factories import ChannelFactory, ChannelMembershipFactory, PostFactory, TagFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,12 +26,15 @@ pytestmark = pytest.mark.django_db(transaction=True)
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 
 # A submission can be refused for rules no schema can state: a link or a text is needed, the link
-# must be public and not posted in the last 30 days, the title must have letters beyond spaces.
-# Those answers are 400s with field errors; the positive check accepts them for these two only.
+# must be public and not posted in the last 30 days, the title must have letters beyond spaces,
+# a comment must have more than spaces. Those answers are 400s with field errors; the positive
+# check accepts them for these operations only.
 CONTENT_RULES = '["2xx", "3xx", "400", "401", "403", "404", "409", "429"]'
 
 
-def _config(*, post: str, own_post: str, tags: list[str]) -> str:
+def _config(
+    *, post: str, own_post: str, tags: list[str], discussed: str, comment: str, own_comment: str
+) -> str:
     tag_values = ", ".join(f'"{slug}"' for slug in tags)
     return f"""
 [dictionaries.tags]
@@ -38,6 +42,9 @@ values = [{tag_values}]
 
 [dictionaries.channels]
 values = ["devopslinks"]
+
+[dictionaries.comments]
+values = ["{comment}"]
 
 [parameters]
 "path.short_id" = "{post}"
@@ -47,13 +54,41 @@ values = ["devopslinks"]
 "query.cursor" = ""
 "body.tags[*]" = {{ dictionary = "tags" }}
 "body.channel" = {{ dictionary = "channels" }}
+"body.parent" = {{ dictionary = "comments" }}
 
 [[operations]]
 include-name = ["PATCH /api/v1/posts/{{short_id}}/", "DELETE /api/v1/posts/{{short_id}}/"]
 parameters = {{ "path.short_id" = "{own_post}" }}
 
+# The discussion is on another post than the one the fuzzer (staff) removes through the API.
+# /comments/{{short_id}}/ names a comment, not a post: someone else's to read and vote on, the
+# fuzzer's own to edit and delete.
 [[operations]]
-include-name = ["POST /api/v1/posts/", "PATCH /api/v1/posts/{{short_id}}/"]
+include-name = [
+    "GET /api/v1/posts/{{short_id}}/comments/",
+    "POST /api/v1/posts/{{short_id}}/comments/",
+]
+parameters = {{ "path.short_id" = "{discussed}" }}
+
+[[operations]]
+include-name = [
+    "GET /api/v1/comments/{{short_id}}/",
+    "POST /api/v1/comments/{{short_id}}/vote/",
+    "DELETE /api/v1/comments/{{short_id}}/vote/",
+]
+parameters = {{ "path.short_id" = "{comment}" }}
+
+[[operations]]
+include-name = ["PATCH /api/v1/comments/{{short_id}}/", "DELETE /api/v1/comments/{{short_id}}/"]
+parameters = {{ "path.short_id" = "{own_comment}" }}
+
+[[operations]]
+include-name = [
+    "POST /api/v1/posts/",
+    "PATCH /api/v1/posts/{{short_id}}/",
+    "POST /api/v1/posts/{{short_id}}/comments/",
+    "PATCH /api/v1/comments/{{short_id}}/",
+]
 checks.positive_data_acceptance.expected-statuses = {CONTENT_RULES}
 """
 
@@ -71,9 +106,10 @@ def test_schemathesis_finds_no_server_errors_or_schema_violations(
         },
     }
     settings.POST_DAILY_LIMIT = 100000
+    settings.DISCUSSION_DAILY_LIMIT = 100000
     # Staff, so that the moderator endpoint is reached too (non-staff 403s are tested elsewhere).
     user = UserFactory(username="fuzzer", is_staff=True, date_joined=timezone.now().replace(2020))
-    UserFactory(username="other")
+    other = UserFactory(username="other", date_joined=timezone.now().replace(2020))
     channel = ChannelFactory(handle="devopslinks")
     ChannelMembershipFactory(channel=channel, user=user)
     tags = [TagFactory(slug=slug) for slug in ("rust", "go", "linux", "kubernetes")]
@@ -81,11 +117,22 @@ def test_schemathesis_finds_no_server_errors_or_schema_violations(
         PostFactory(tags=tags[:2], channel=channel if index % 2 else None) for index in range(5)
     ]
     own = PostFactory(author=user, tags=tags[:1])
+    # The fuzzer's comment and someone else's reply to it (so the fuzzer has a notification to
+    # list and mark read).
+    own_comment = CommentFactory(post=posts[1], author=user, body="The fuzzer's comment.")
+    comment = CommentFactory(parent=own_comment, author=other, body="Someone else's reply.")
     token = api_token_create(user=user, name="fuzz", scope="write").secret
     report = tmp_path / "junit.xml"
     config = tmp_path / "schemathesis.toml"
     config.write_text(
-        _config(post=posts[0].short_id, own_post=own.short_id, tags=[tag.slug for tag in tags])
+        _config(
+            post=posts[0].short_id,
+            own_post=own.short_id,
+            tags=[tag.slug for tag in tags],
+            discussed=posts[1].short_id,
+            comment=comment.short_id,
+            own_comment=own_comment.short_id,
+        )
     )
     result = subprocess.run(
         [
