@@ -1,5 +1,6 @@
 """RSS 2.0 and Atom feeds (django.contrib.syndication) for home, newest, tags, channels, users,
-a saved search, and a reader's private "My feed". Every text is XML-safe (core/feeds.py)."""
+key entities, a saved search, and a reader's private "My feed". Every text is XML-safe
+(core/feeds.py)."""
 
 from __future__ import annotations
 
@@ -18,13 +19,14 @@ from django.utils.safestring import mark_safe
 from accounts.models import User
 from core.feeds import XmlSafeFeed
 from posts import search
-from posts.models import Channel, Post, Tag
+from posts.models import Channel, Entity, Post, Tag
 from posts.selectors.directory import channel_get, tag_get, user_get_public
 from posts.selectors.discovery import (
     feed_token_user,
     followed_items_for_syndication,
     search_items_for_syndication,
 )
+from posts.selectors.entities import entity_get, entity_items_for_syndication
 from posts.selectors.feeds import feed_items_for_syndication
 
 FEED_LENGTH = 30
@@ -170,6 +172,27 @@ class UserFeed(PostFeed):
         return {"author": obj}
 
 
+class EntityFeed(PostFeed):
+    """`/feeds/e/<slug>.rss`: the newest posts that involve a key entity."""
+
+    def get_object(self, request: HttpRequest, slug: str) -> Entity:  # type: ignore[override]
+        return entity_get(slug=slug)
+
+    def title(self, obj: Entity) -> str:  # type: ignore[override]
+        return f"{settings.SITE_NAME}: {obj.name}"
+
+    def link(self, obj: Entity) -> str:  # type: ignore[override]
+        return obj.get_absolute_url()
+
+    def description(self, obj: Entity) -> str:  # type: ignore[override]
+        return f"Posts that involve {obj.name} ({obj.get_kind_display().lower()})."
+
+    subtitle = description
+
+    def items(self, obj: Entity) -> list[Post]:  # type: ignore[override]
+        return entity_items_for_syndication(entity=obj, limit=FEED_LENGTH)
+
+
 class SearchFeed(PostFeed):
     """`/feeds/search.rss?q=...`: the newest posts matching a saved search."""
 
@@ -226,7 +249,7 @@ class MyFeed(PostFeed):
         return reverse("posts:my_feed")
 
     def description(self, obj: User) -> str:  # type: ignore[override]
-        return "Posts from the tags, channels and people you follow."
+        return "Posts from the tags, channels, people and key entities you follow."
 
     subtitle = description
 

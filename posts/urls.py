@@ -26,7 +26,7 @@ from posts.views.discovery import (
     tag_hide,
     user_follow,
 )
-from posts.views.entities import entity_detail
+from posts.views.entities import entity_detail, entity_follow
 from posts.views.posting import post_delete, post_edit, post_remove, post_submit, submit_check
 
 app_name = "posts"
@@ -45,6 +45,7 @@ urlpatterns = [
     path("@<str:handle>/", channel_detail, name="channel"),
     path("@<str:key>/-/follow/", channel_follow, name="channel_follow"),
     path("e/<str:slug>/", entity_detail, name="entity"),
+    path("e/<str:key>/-/follow/", entity_follow, name="entity_follow"),
     path("u/<str:username>/", profile, name="profile"),
     path("u/<str:key>/-/follow/", user_follow, name="user_follow"),
     path("search", search_page, name="search"),
@@ -75,6 +76,8 @@ urlpatterns = [
     path("feeds/c/<str:handle>.atom", atom(feeds.ChannelFeed)(), name="feed_channel_atom"),
     path("feeds/u/<str:username>.rss", feeds.UserFeed(), name="feed_user_rss"),
     path("feeds/u/<str:username>.atom", atom(feeds.UserFeed)(), name="feed_user_atom"),
+    path("feeds/e/<str:slug>.rss", feeds.EntityFeed(), name="feed_entity_rss"),
+    path("feeds/e/<str:slug>.atom", atom(feeds.EntityFeed)(), name="feed_entity_atom"),
     path("feeds/search.rss", feeds.SearchFeed(), name="feed_search_rss"),
     path("feeds/search.atom", atom(feeds.SearchFeed)(), name="feed_search_atom"),
     # The token is the credential: these are never cached (faun/middleware.py, NEVER).

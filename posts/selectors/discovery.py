@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from core.pagination import KeysetPage, Ordering, keyset_paginate
 from posts import search
-from posts.models import FeedToken, Follow, HiddenPost, HiddenTag, Post
+from posts.models import FeedToken, Follow, HiddenPost, HiddenTag, Post, PostEntity
 from posts.search import ParsedQuery
 from posts.selectors.core import ORDERINGS, TOP_PERIODS, Viewer, _PostTag, posts_for_viewer
 from posts.selectors.feeds import _syndication_rows
@@ -99,8 +99,8 @@ def search_items_for_syndication(*, query: ParsedQuery, limit: int = 30) -> list
 
 
 def _followed(user: User) -> Q:
-    """Posts with a tag, channel or author `user` follows: three EXISTS, so a post that matches
-    several follows is still one row."""
+    """Posts with a tag, channel, author or key entity `user` follows: four EXISTS, so a post
+    that matches several follows is still one row."""
     follows = Follow.objects.filter(user=user)
     return (
         Q(
@@ -113,6 +113,14 @@ def _followed(user: User) -> Q:
         )
         | Q(Exists(follows.filter(channel_id=OuterRef("channel_id"))))
         | Q(Exists(follows.filter(followed_user_id=OuterRef("author_id"))))
+        | Q(
+            Exists(
+                PostEntity.objects.filter(
+                    post_id=OuterRef("pk"),
+                    entity_id__in=follows.filter(entity__isnull=False).values("entity_id"),
+                )
+            )
+        )
     )
 
 
@@ -120,9 +128,9 @@ def feed_followed(
     *, viewer: User, order: str = "hot", after: str | None = None, page_size: int = 25
 ) -> KeysetPage[Post]:
     """One page of "My feed": published posts tagged with a tag `viewer` follows, on a channel
-    they follow or by a user they follow, hot or newest first; their hidden posts and tags left
-    out. Costs the posts query plus the tags prefetch at any page size. Raises InvalidCursor and
-    KeyError (unknown order)."""
+    they follow, by a user they follow or involving a key entity they follow, hot or newest
+    first; their hidden posts and tags left out. Costs the posts query plus the tags prefetch at
+    any page size. Raises InvalidCursor and KeyError (unknown order)."""
     if order not in ("hot", "newest"):
         raise KeyError(order)
     qs = posts_for_viewer(viewer=viewer, queryset=Post.objects.filter(_followed(viewer)))
@@ -145,8 +153,11 @@ FOLLOW_ORDERING = Ordering("created_at", datetime)
 def follow_list(
     *, user: User, after: str | None = None, page_size: int = 100
 ) -> KeysetPage[Follow]:
-    """`user`'s follows with their tag, channel or user loaded, latest first. One query."""
-    qs = Follow.objects.filter(user=user).select_related("tag", "channel", "followed_user")
+    """`user`'s follows with their tag, channel, user or entity loaded, latest first. One
+    query."""
+    qs = Follow.objects.filter(user=user).select_related(
+        "tag", "channel", "followed_user", "entity"
+    )
     return keyset_paginate(qs, ordering=FOLLOW_ORDERING, after=after, page_size=page_size)
 
 
@@ -194,27 +205,32 @@ def followed_post_ids_for(
     candidates: int = 5000,
 ) -> dict[int, list[int]]:
     """For each of `user_ids`, the ids of up to `limit` best posts (by score) published between
-    `since[user_id]` and `until` from the tags, channels and people they follow, leaving out the
-    posts and tags they hid: My feed's rule, for many readers at once (personal digests).
+    `since[user_id]` and `until` from the tags, channels, people and key entities they follow,
+    leaving out the posts and tags they hid: My feed's rule, for many readers at once (personal
+    digests).
 
     A fixed handful of queries for the whole batch, none per reader: the `candidates` best posts
     of the window from everything the batch follows, then each reader's pick in Python."""
     tags: dict[int, set[int]] = defaultdict(set)
     channels: dict[int, set[int]] = defaultdict(set)
     people: dict[int, set[int]] = defaultdict(set)
-    for user_id, tag_id, channel_id, followed_id in Follow.objects.filter(
+    entities: dict[int, set[int]] = defaultdict(set)
+    for user_id, tag_id, channel_id, followed_id, entity_id in Follow.objects.filter(
         user_id__in=user_ids
-    ).values_list("user_id", "tag_id", "channel_id", "followed_user_id"):
+    ).values_list("user_id", "tag_id", "channel_id", "followed_user_id", "entity_id"):
         if tag_id:
             tags[user_id].add(tag_id)
         elif channel_id:
             channels[user_id].add(channel_id)
         elif followed_id:
             people[user_id].add(followed_id)
+        elif entity_id:
+            entities[user_id].add(entity_id)
     all_tags = set().union(*tags.values()) if tags else set()
     all_channels = set().union(*channels.values()) if channels else set()
     all_people = set().union(*people.values()) if people else set()
-    if not (all_tags or all_channels or all_people):
+    all_entities = set().union(*entities.values()) if entities else set()
+    if not (all_tags or all_channels or all_people or all_entities):
         return {user_id: [] for user_id in user_ids}
     post_tags = Post.tags.through.objects
     rows = list(
@@ -227,6 +243,11 @@ def followed_post_ids_for(
             Q(Exists(post_tags.filter(post_id=OuterRef("pk"), tag_id__in=all_tags)))
             | Q(channel_id__in=all_channels)
             | Q(author_id__in=all_people)
+            | Q(
+                Exists(
+                    PostEntity.objects.filter(post_id=OuterRef("pk"), entity_id__in=all_entities)
+                )
+            )
         )
         .order_by("-score", "-published_at", "-id")
         .values_list("pk", "channel_id", "author_id", "published_at")[:candidates]
@@ -236,6 +257,12 @@ def followed_post_ids_for(
         "post_id", "tag_id"
     ):
         tags_of[post_id].add(tag_id)
+    entities_of: dict[int, set[int]] = defaultdict(set)
+    if all_entities:
+        for post_id, entity_id in PostEntity.objects.filter(
+            post_id__in=[row[0] for row in rows], entity_id__in=all_entities
+        ).values_list("post_id", "entity_id"):
+            entities_of[post_id].add(entity_id)
     hidden_posts: dict[int, set[int]] = defaultdict(set)
     for user_id, post_id in HiddenPost.objects.filter(user_id__in=user_ids).values_list(
         "user_id", "post_id"
@@ -262,6 +289,7 @@ def followed_post_ids_for(
                 tags_of[post_id] & tags[user_id]
                 or channel_id in channels[user_id]
                 or author_id in people[user_id]
+                or entities_of[post_id] & entities[user_id]
             ):
                 picked.append(post_id)
         chosen[user_id] = picked

@@ -1,5 +1,5 @@
-"""What a reader follows (tags, channels, people), the tags they hide, and the token of their
-private "My feed" RSS/Atom address."""
+"""What a reader follows (tags, channels, people, key entities), the tags they hide, and the token
+of their private "My feed" RSS/Atom address."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from posts.models import Channel, FeedToken, Follow, HiddenTag, Tag
+from posts.models import Channel, Entity, FeedToken, Follow, HiddenTag, Tag
 
-FollowTarget = Tag | Channel | User
+FollowTarget = Tag | Channel | User | Entity
 
 
 class FollowNotAllowed(Exception):
@@ -21,21 +21,24 @@ class FollowNotAllowed(Exception):
 
 
 def follows_target_fields(target: FollowTarget) -> dict[str, Any]:
-    """The Follow column that names `target`: {"tag": ...}, {"channel": ...} or
-    {"followed_user": ...}."""
+    """The Follow column that names `target`: {"tag": ...}, {"channel": ...},
+    {"followed_user": ...} or {"entity": ...}."""
     if isinstance(target, Tag):
         return {"tag": target}
     if isinstance(target, Channel):
         return {"channel": target}
     if isinstance(target, User):
         return {"followed_user": target}
+    if isinstance(target, Entity):
+        return {"entity": target}
     raise TypeError(f"Cannot follow a {type(target).__name__}.")
 
 
 @transaction.atomic
 def follow_add(*, user: User, target: FollowTarget) -> bool:
-    """`user` follows a tag, channel or user: its posts join their My feed. Returns False when
-    they already did (nothing changes). Raises FollowNotAllowed for following yourself."""
+    """`user` follows a tag, channel, user or key entity: its posts join their My feed and
+    personal digest. Returns False when they already did (nothing changes). Raises
+    FollowNotAllowed for following yourself."""
     fields = follows_target_fields(target)
     if isinstance(target, User) and target.pk == user.pk:
         raise FollowNotAllowed("You cannot follow yourself.")

@@ -97,7 +97,8 @@ def search_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def my_feed(request: HttpRequest) -> HttpResponse:
-    """/my/: posts from the tags, channels and people the reader follows, hot or newest."""
+    """/my/: posts from the tags, channels, people and key entities the reader follows, hot or
+    newest."""
     order = "newest" if request.GET.get("order") == "newest" else "hot"
     after = request.GET.get("after") or None
     try:
@@ -134,6 +135,7 @@ def _following_context(request: HttpRequest) -> dict[str, Any]:
         "followed_tags": [f for f in follows if f.tag_id],
         "followed_channels": [f for f in follows if f.channel_id],
         "followed_users": [f for f in follows if f.followed_user_id],
+        "followed_entities": [f for f in follows if f.entity_id],
         "hidden_tags": hidden_tag_list(user=user, page_size=1000).items,  # type: ignore[arg-type]
         "feed_token": feed_token_active(user=user),  # type: ignore[arg-type]
     }
