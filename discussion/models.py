@@ -47,6 +47,9 @@ class Comment(models.Model):
     body_html = models.TextField(blank=True, editable=False)
     score = models.IntegerField(default=0)
     confidence = models.FloatField(default=0.0)
+    # Readers' flags no moderator has dismissed; each counts as a down vote in `confidence`
+    # (discussion/services/moderation.py, docs/moderation.md#flags).
+    flag_count = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
     removed_reason = models.CharField(max_length=REMOVED_REASON_MAX_LENGTH, blank=True)
     removed_by = models.ForeignKey(
@@ -69,6 +72,12 @@ class Comment(models.Model):
                 fields=["-created_at", "-id"],
                 condition=Q(status="published"),
                 name="comment_newest_idx",
+            ),
+            # The moderation queue: flagged comments, most flagged first.
+            models.Index(
+                fields=["-flag_count", "-id"],
+                condition=Q(flag_count__gt=0),
+                name="comment_flagged_idx",
             ),
             # A member's comments tab, and the rate limits' count of recent comments.
             models.Index(fields=["author", "-created_at", "-id"], name="comment_author_idx"),

@@ -11,7 +11,7 @@ Z = 1.281551565545
 def confidence(*, ups: int, downs: int = 0) -> float:
     """The lower bound of the Wilson score interval for the share of positive votes: a comment
     with 10 upvotes out of 10 ranks above one with 1 out of 1, and one with no votes at 0.
-    Flags count as down votes once moderation has them."""
+    A comment's open flags are its down votes (docs/moderation.md#flags)."""
     n = ups + downs
     if n <= 0:
         return 0.0

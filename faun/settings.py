@@ -380,6 +380,10 @@ DISCUSSION_DUPLICATE_SECONDS = env_int("DISCUSSION_DUPLICATE_SECONDS", 60)
 # Moderation (docs/moderation.md): accounts younger than this are marked new to moderators and
 # on their profile.
 MODERATION_NEW_ACCOUNT_DAYS = env_int("MODERATION_NEW_ACCOUNT_DAYS", 14)
+# Flags: the karma a member needs to flag, and the open flags that take a post off the hot feed
+# until a moderator decides.
+MODERATION_FLAG_MIN_KARMA = env_int("MODERATION_FLAG_MIN_KARMA", 10)
+MODERATION_FLAG_HIDE_THRESHOLD = env_int("MODERATION_FLAG_HIDE_THRESHOLD", 3)
 # Link previews: seconds allowed for the whole fetch of the linked page.
 LINK_PREVIEW_TIMEOUT_SECONDS = env_int("LINK_PREVIEW_TIMEOUT_SECONDS", 5)
 # TEST-ONLY: lets link previews fetch from 127.0.0.0/8 and ::1 on any port, so tests can serve

@@ -9,7 +9,10 @@ class ModerationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from accounts.signals import user_deleting
         from moderation import receivers
-        from posts.signals import profile_sections
+        from posts.signals import post_page_sections, profile_sections
 
         profile_sections.connect(receivers.standing_section, dispatch_uid="moderation.standing")
+        post_page_sections.connect(receivers.post_section, dispatch_uid="moderation.post")
+        user_deleting.connect(receivers.account_deleting, dispatch_uid="moderation.account")

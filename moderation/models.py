@@ -1,1 +1,88 @@
-"""Flags and the moderation log (docs/moderation.md)."""
+"""Flags readers raise on posts and comments, and the public log of what moderators did
+(docs/moderation.md)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Flag(models.Model):
+    """A member's flag on one post or one comment, with why. Open until a moderator dismisses
+    the flags on that item; a member flags an item once and may take an open flag back."""
+
+    class Reason(models.TextChoices):
+        OFF_TOPIC = "off-topic", "Off-topic"
+        ALREADY_POSTED = "already-posted", "Already posted"
+        BROKEN_LINK = "broken-link", "Broken link"
+        SPAM = "spam", "Spam"
+        UNKIND = "unkind", "Unkind"
+        ME_TOO = "me-too", "Me-too"
+
+    POST_REASONS = (Reason.OFF_TOPIC, Reason.ALREADY_POSTED, Reason.BROKEN_LINK, Reason.SPAM)
+    COMMENT_REASONS = (Reason.OFF_TOPIC, Reason.UNKIND, Reason.SPAM, Reason.ME_TOO)
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="flags"
+    )
+    post = models.ForeignKey(
+        "posts.Post", on_delete=models.CASCADE, null=True, blank=True, related_name="flags"
+    )
+    comment = models.ForeignKey(
+        "discussion.Comment",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="flags",
+    )
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The queue's reasons for the flagged items: open flags of a post or a comment.
+            models.Index(
+                fields=["post"], condition=Q(dismissed_at__isnull=True), name="flag_post_open_idx"
+            ),
+            models.Index(
+                fields=["comment"],
+                condition=Q(dismissed_at__isnull=True),
+                name="flag_comment_open_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(post__isnull=False, comment__isnull=True)
+                | Q(post__isnull=True, comment__isnull=False),
+                name="flag_exactly_one_target",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "post"], condition=Q(post__isnull=False), name="flag_post_once"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "comment"],
+                condition=Q(comment__isnull=False),
+                name="flag_comment_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(post__isnull=True)
+                | Q(reason__in=["off-topic", "already-posted", "broken-link", "spam"]),
+                name="flag_post_reason_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(comment__isnull=True)
+                | Q(reason__in=["off-topic", "unkind", "spam", "me-too"]),
+                name="flag_comment_reason_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        target = f"post {self.post_id}" if self.post_id else f"comment {self.comment_id}"
+        return f"{self.user} flagged {target}: {self.reason}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.dismissed_at is None

@@ -1,4 +1,4 @@
-"""Reads for trust and moderation: a member's standing (docs/moderation.md)."""
+"""Reads for trust and moderation: a member's standing, their flags (docs/moderation.md)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from discussion.models import Comment
+from moderation.models import Flag
 from posts.models import Post
 
 
@@ -41,3 +42,15 @@ def member_standing(*, user: User) -> MemberStanding:
         joined_at=user.date_joined,
         is_new=account_is_new(user=user),
     )
+
+
+def flag_of(*, user: User, post: Post | None = None, comment: Comment | None = None) -> Flag | None:
+    """`user`'s flag on the post or the comment, open or dismissed, or None."""
+    if post is not None:
+        return Flag.objects.filter(user=user, post=post).first()
+    return Flag.objects.filter(user=user, comment=comment).first()
+
+
+def can_flag(*, user: User) -> bool:
+    """Whether the member's standing lets them flag at all (the services check the rest)."""
+    return user.is_verified and user.karma >= settings.MODERATION_FLAG_MIN_KARMA

@@ -178,6 +178,12 @@ class Post(models.Model):
     comment_count = models.PositiveIntegerField(default=0)
     last_commented_at = models.DateTimeField(null=True, blank=True)
     comment_points = models.FloatField(default=0.0)
+    # Readers' flags that no moderator has dismissed yet, each a point against hotness, and
+    # whether the post is held off the hot feed until a moderator decides (reached
+    # MODERATION_FLAG_HIDE_THRESHOLD). Written by posts/services/moderation.py in the flag's
+    # transaction (docs/moderation.md#flags).
+    flag_count = models.PositiveIntegerField(default=0)
+    held = models.BooleanField(default=False)
     # What the linked page says about itself, fetched after submission (posts.tasks). Plain text,
     # never rendered as HTML.
     preview_title = models.CharField(max_length=300, blank=True)
@@ -216,6 +222,12 @@ class Post(models.Model):
                 fields=["-last_commented_at", "-id"],
                 condition=Q(status="published", last_commented_at__isnull=False),
                 name="post_active_idx",
+            ),
+            # The moderation queue: flagged posts, most flagged first.
+            models.Index(
+                fields=["-flag_count", "-id"],
+                condition=Q(flag_count__gt=0),
+                name="post_flagged_idx",
             ),
             models.Index(fields=["channel", "-published_at", "-id"], name="post_channel_idx"),
             models.Index(fields=["author", "-published_at", "-id"], name="post_author_idx"),

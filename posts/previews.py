@@ -170,6 +170,38 @@ def address_problem(address: IPAddress) -> str | None:
     return None
 
 
+def link_host_problem(url: str, *, allow_loopback: bool = False) -> str | None:
+    """Why a submitted link must be refused for where it points, without any DNS lookup: a
+    localhost name, or a literal IP address (also in the numeric spellings browsers accept, such
+    as 2130706433 or 0x7f.1) that `address_problem` refuses. None for any other host name, whose
+    addresses are checked when the preview is fetched. `allow_loopback` is for tests only, as
+    for `fetch_preview`."""
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return None if allow_loopback else f"{host} is a loopback name"
+    address = _literal_address(host)
+    if address is None or (allow_loopback and address.is_loopback):
+        return None
+    problem = address_problem(address)
+    return f"{host} is {problem}" if problem else None
+
+
+def _literal_address(host: str) -> IPAddress | None:
+    """The address `host` spells, or None for a name."""
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        pass
+    if not host or ":" in host:
+        return None
+    try:
+        # inet_aton reads every numeric form (decimal, octal, hex, fewer than four parts) the
+        # way resolvers and browsers do, and never a name.
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except OSError:
+        return None
+
+
 def _embedded_ipv4(address: ipaddress.IPv6Address) -> Iterator[ipaddress.IPv4Address]:
     if address.ipv4_mapped is not None:
         yield address.ipv4_mapped

@@ -18,11 +18,11 @@ def _rescore(*, comment: Comment, delta: int) -> None:
     locked = (
         Comment.objects.select_for_update()
         .select_related("post")
-        .only("score", "author_id", "post__author_id")
+        .only("score", "flag_count", "author_id", "post__author_id")
         .get(pk=comment.pk)
     )
     comment.score = max(0, locked.score + delta)
-    comment.confidence = confidence(ups=comment.score)
+    comment.confidence = confidence(ups=comment.score, downs=locked.flag_count)
     Comment.objects.filter(pk=comment.pk).update(score=comment.score, confidence=comment.confidence)
     if locked.author_id is not None:
         # One UPDATE: concurrent votes on one member's comments never lose an increment.

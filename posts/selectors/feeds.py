@@ -97,6 +97,9 @@ def feed_list(
         filters["author"] = author
     if order == "active":
         filters["last_commented_at__isnull"] = False
+    if order == "hot":
+        # Held by readers' flags until a moderator decides (docs/moderation.md#flags).
+        filters["held"] = False
     if order == "top":
         span = TOP_PERIODS[period]
         if span is not None:
@@ -136,6 +139,8 @@ def _syndication_rows(qs: QuerySet[Post], *, viewer: Viewer, order: str, limit: 
             ~Exists(HiddenPost.objects.filter(user=user, post=OuterRef("pk"))),
             ~_has_hidden_tag(user),
         )
+    if order == "hot":
+        qs = qs.filter(held=False)
     qs = (
         qs.filter(status=Post.Status.PUBLISHED)
         .select_related("author", "channel")

@@ -75,7 +75,10 @@ def post_derive_fields(*, post: Post, content: PostContent | None = None) -> Non
     if post.status == Post.Status.PUBLISHED and post.published_at is None:
         post.published_at = timezone.now()
     post.hotness = hotness(
-        score=post.score, published_at=post.published_at, comment_points=post.comment_points
+        score=post.score,
+        published_at=post.published_at,
+        comment_points=post.comment_points,
+        flags=post.flag_count,
     )
 
 

@@ -27,7 +27,14 @@ def post_discussion_update(
     lock (votes on the post take the same lock, so neither overwrites the other)."""
     locked = (
         Post.objects.select_for_update()
-        .only("score", "published_at", "comment_count", "comment_points", "last_commented_at")
+        .only(
+            "score",
+            "published_at",
+            "comment_count",
+            "comment_points",
+            "last_commented_at",
+            "flag_count",
+        )
         .get(pk=post_id)
     )
     count = max(0, locked.comment_count + count_delta)
@@ -40,7 +47,10 @@ def post_discussion_update(
         comment_points=points,
         last_commented_at=latest,
         hotness=hotness(
-            score=locked.score, published_at=locked.published_at, comment_points=points
+            score=locked.score,
+            published_at=locked.published_at,
+            comment_points=points,
+            flags=locked.flag_count,
         ),
     )
 

@@ -40,6 +40,7 @@ from posts.models import (
     Post,
     TimelineEvent,
 )
+from posts.previews import link_host_problem
 from posts.selectors.posts import duplicate_check
 from posts.services.content import PostContent
 from posts.services.entities import entities_existing, entity_name_key
@@ -148,6 +149,13 @@ def validate_content(*, author: User, content: PostContent) -> None:
     if url:
         if content.url_error and "url" not in errors:
             add("url", content.url_error)
+        elif "url" not in errors and (problem := _link_host_problem(url)):
+            # The link preview would refuse to fetch it anyway; a link readers cannot follow
+            # either is no news (docs/moderation.md#links-to-private-addresses).
+            add(
+                "url",
+                f"Links to loopback, private or link-local addresses are refused: {problem}.",
+            )
     elif not body.strip():
         add("body", "Add a link, or write the text of your post here.")
     if len(body) > BODY_MAX_LENGTH:
@@ -256,6 +264,10 @@ def _check_entities(content: PostContent, add: Callable[[str, str], None]) -> No
                     f"“{name}” is new here: say what it is "
                     f"({', '.join(label.lower() for label in Entity.Kind.labels)}).",
                 )
+
+
+def _link_host_problem(url: str) -> str | None:
+    return link_host_problem(url, allow_loopback=settings.LINK_PREVIEW_ALLOW_LOOPBACK)
 
 
 def _lock_url(normalized_url: str) -> None:

@@ -31,6 +31,7 @@ from posts.services.rules import (
     validate_content,
 )
 from posts.services.search import post_search_index
+from posts.services.voting import submitter_vote_cast
 from posts.tasks import post_fetch_preview
 
 
@@ -53,7 +54,10 @@ def post_submit(*, author: User, content: PostContent) -> Post:
     any content rule is broken (title length, a valid http(s) URL or a body, a one-line lead of
     at most 280 characters, a quote with its source, 1-5 tags, the author belongs to the
     channel, TL;DR/key number/timeline/key entity limits); the same link, normalized, was
-    published within POST_DUPLICATE_WINDOW_DAYS. An older post of the link does not block.
+    published within POST_DUPLICATE_WINDOW_DAYS. An older post of the link does not block. A
+    link to a localhost name or a loopback, private or link-local address is refused too.
+
+    The post starts with its submitter's own upvote (score 1), as on Hacker News and Lobsters.
     """
     check_author(author)
     # Lock the author's row: their concurrent submissions queue up behind the rate-limit count.
@@ -63,6 +67,7 @@ def post_submit(*, author: User, content: PostContent) -> Post:
     if content.url:
         check_duplicate(normalized_url=content.normalized_url)
     post = post_create(author=author, content=content)
+    submitter_vote_cast(post=post)
     if post.url:
         post_preview_enqueue(post=post)
     return post

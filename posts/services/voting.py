@@ -21,7 +21,7 @@ def _post_lock(*, post: Post) -> Post:
     score and publication time the new hotness depends on."""
     return (
         Post.objects.select_for_update()
-        .only("score", "published_at", "comment_points")
+        .only("score", "published_at", "comment_points", "flag_count")
         .get(pk=post.pk)
     )
 
@@ -38,7 +38,10 @@ def _post_rescore(*, post: Post, locked: Post, delta: int) -> None:
     post.score = locked.score + delta
     post.published_at = locked.published_at
     post.hotness = hotness(
-        score=post.score, published_at=post.published_at, comment_points=locked.comment_points
+        score=post.score,
+        published_at=post.published_at,
+        comment_points=locked.comment_points,
+        flags=locked.flag_count,
     )
     Post.objects.filter(pk=post.pk).update(score=post.score, hotness=post.hotness)
 
@@ -72,9 +75,33 @@ def vote_cast(*, user: User, post: Post) -> bool:
     return True
 
 
+def submitter_vote_cast(*, post: Post) -> None:
+    """The submitter's own upvote on their new post, as Hacker News and Lobsters start every
+    story: a vote row and one point, and no karma (one's own vote never counts). Called by
+    `post_submit` in its transaction, before anyone else can see the post."""
+    if post.author_id is None:
+        return
+    Vote.objects.create(user_id=post.author_id, post=post)
+    post.score += 1
+    post.hotness = hotness(
+        score=post.score,
+        published_at=post.published_at,
+        comment_points=post.comment_points,
+        flags=post.flag_count,
+    )
+    Post.objects.filter(pk=post.pk).update(score=post.score, hotness=post.hotness)
+
+
 @transaction.atomic
 def vote_remove(*, user: User, post: Post) -> bool:
-    """Withdraw `user`'s vote. Returns False if there was none."""
+    """Withdraw `user`'s vote. Returns False if there was none. Refused (VoteNotAllowed) on the
+    voter's own post: the upvote it started with stays."""
+    if post.author_id == user.pk:
+        raise VoteNotAllowed("You cannot vote on your own post.")
+    return _vote_withdraw(user=user, post=post)
+
+
+def _vote_withdraw(*, user: User, post: Post) -> bool:
     karma = -1 if post.author_id != user.pk else 0  # one's own vote never counted
     _karma_add(author_id=post.author_id, delta=karma)
     locked = _post_lock(post=post)
@@ -92,5 +119,5 @@ def votes_withdraw_all(*, user: User) -> int:
     Returns how many votes went."""
     count = 0
     for vote in Vote.objects.filter(user=user).select_related("post"):
-        count += vote_remove(user=user, post=vote.post)
+        count += _vote_withdraw(user=user, post=vote.post)
     return count

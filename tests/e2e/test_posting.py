@@ -96,7 +96,7 @@ def test_submit_a_link_then_another_user_upvotes_and_saves_it(browser_page, live
     assert upvote.get_attribute("aria-pressed") == "false"
     upvote.click()
     expect(upvote).to_have_attribute("aria-pressed", "true")
-    expect(row.locator(".post-row__points")).to_have_text("1")
+    expect(row.locator(".post-row__points")).to_have_text("2")  # the author's own, and grace's
     assert page.url.endswith("/newest/")  # updated in place, no reload
     row.get_by_role("button", name="save").click()
     row.get_by_role("button", name="saved").wait_for()

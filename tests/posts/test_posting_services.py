@@ -327,7 +327,7 @@ def test_author_edits_within_the_window(author, django_capture_on_commit_callbac
         "a-better-title",
         "new.example",
     )
-    assert post.score == 1  # votes survive an edit
+    assert post.score == 2  # votes (the author's own and another's) survive an edit
     assert post.body_html == "<p>New <em>body</em></p>\n"
     assert [t.slug for t in post.tags.all()] == ["go"]
     assert [f.value for f in post.key_facts.all()] == ["2x", "3"]

@@ -1,0 +1,11 @@
+"""Exceptions the moderation services raise. Each carries a message fit to show as is."""
+
+from __future__ import annotations
+
+
+class FlagNotAllowed(Exception):
+    """The member may not flag (or unflag) this item; the message says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
