@@ -54,8 +54,9 @@ worker: install
 beat: install
 	$(BIN)/celery -A faun beat --loglevel=INFO --schedule=var/celerybeat-schedule
 
-## Benchmark at full size: 1M posts, 100k users, 5M votes (docs/performance.md). Needs PostgreSQL,
-## Redis and wrk; reuses the faun_bench database once generated. Flags: BENCH_ARGS="--duration 5".
+## Benchmark at full size: 1M posts, 100k users, 5M votes, 5M comments (docs/performance.md).
+## Needs PostgreSQL, Redis and wrk; reuses the faun_bench database once generated.
+## Flags: BENCH_ARGS="--duration 5".
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 

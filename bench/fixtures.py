@@ -1,6 +1,7 @@
 """What the load scenarios need from the benchmark database, made idempotently on every run:
 a logged-in reader (a session row and its cookie), a voter with a write-scope API token, and the
-URLs to hit (the hottest post's page, a tag, page N of /newest/ and the posts to vote on).
+URLs to hit (the hottest post's page, the post with bench/datagen.py's 500-comment thread, a tag,
+page N of /newest/ and the posts to vote on).
 
 Runs inside run.py's process, after Django is set up on the benchmark database.
 """
@@ -14,7 +15,7 @@ from pathlib import Path
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.backends.db import SessionStore
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F
 from django.middleware.csrf import CSRF_ALLOWED_CHARS
 from django.utils import timezone
@@ -22,7 +23,9 @@ from django.utils.crypto import get_random_string
 
 from accounts.models import ApiToken, User
 from accounts.tokens import api_token_create
+from bench.prepare import META_TABLE
 from core.pagination import encode_cursor
+from discussion.models import CommentVote
 from posts.models import Channel, Post, SavedPost, Tag, Vote
 from posts.ranking import hotness
 from posts.selectors.core import ORDERINGS
@@ -51,6 +54,9 @@ class Targets:
     vote_ids_file: Path
     vote_posts: int
     search_word: str = "kubernetes"
+    thread_url: str = ""  # empty when the data set has no THREAD_SIZE-comment thread
+    thread_comments: int = 0
+    thread_reader_votes: int = 0
 
     @property
     def cookie(self) -> str:
@@ -132,6 +138,7 @@ def prepare(
     vote_ids_file = work_dir / "vote_ids.txt"
     vote_ids_file.write_text("\n".join(vote_ids) + "\n")
     with_channel = top_post if top_post.channel else published.filter(channel__isnull=False).first()
+    thread = _thread_post()
     return Targets(
         session_key=_session_for(reader),
         csrf_token=get_random_string(32, CSRF_ALLOWED_CHARS),
@@ -146,7 +153,25 @@ def prepare(
         newest_cursor=_deep_cursor(deep_page, page_size),
         vote_ids_file=vote_ids_file,
         vote_posts=len(vote_ids),
+        thread_url=thread.get_absolute_url() if thread else "",
+        thread_comments=thread.comments.count() if thread else 0,
+        thread_reader_votes=(
+            CommentVote.objects.filter(user=reader, comment__post=thread).count() if thread else 0
+        ),
     )
+
+
+def _thread_post() -> Post | None:
+    """The post bench/datagen.py gave exactly THREAD_SIZE comments (its id is in the database's
+    bench_meta), or None when the data set has fewer comments than that."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT value->>'thread_post_id' FROM {META_TABLE} WHERE key = 'dataset'"  # noqa: S608
+        )
+        row = cursor.fetchone()
+    if row is None or row[0] is None:
+        return None
+    return Post.objects.get(pk=int(row[0]))
 
 
 def _follow_for_my_feed(*, reader: User, tag_slugs: list[str], author: User) -> None:

@@ -93,6 +93,12 @@ def _query_counts(targets: Targets) -> list[PageQueries]:
         ("RSS home", "/feeds/home.rss", anonymous),
         ("RSS tag", f"/feeds/t/{targets.tag_slug}.rss", anonymous),
     ]
+    if targets.thread_url:
+        thread = f"post page, {targets.thread_comments} comments"
+        single += [
+            (thread, targets.thread_url, anonymous),
+            (f"{thread} (logged in)", targets.thread_url, reader),
+        ]
     results = []
     for name, url, param, client in paged:
         page = PageQueries(name, url, {})

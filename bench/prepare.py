@@ -24,7 +24,7 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 # Bump when the generator's output changes, so old databases are rebuilt rather than reused.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 META_TABLE = "bench_meta"
 
 
@@ -75,7 +75,7 @@ def write_meta(url: str, value: dict[str, Any]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True)
-    for name in ("posts", "users", "votes", "tags", "channels"):
+    for name in ("posts", "users", "votes", "tags", "channels", "comments"):
         parser.add_argument(f"--{name}", type=int, required=True)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--quiet", action="store_true", help="No progress bars.")
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         "generator": GENERATOR_VERSION,
         "sizes": {
             name: getattr(args, name)
-            for name in ("posts", "users", "votes", "tags", "channels", "seed")
+            for name in ("posts", "users", "votes", "tags", "channels", "comments", "seed")
         },
     }
     meta = stored_meta(args.database_url)
@@ -126,7 +126,12 @@ def main(argv: list[str] | None = None) -> int:
         steps = timings.steps
         write_meta(
             args.database_url,
-            {**wanted, "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())},
+            {
+                **wanted,
+                "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                # bench/fixtures.py's thread scenario: the post with THREAD_SIZE comments.
+                "thread_post_id": timings.thread_post_id,
+            },
         )
     result = {
         "database": database_name(args.database_url),

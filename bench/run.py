@@ -1,7 +1,8 @@
 """faun's benchmark (`make bench`, `make bench-smoke`; docs/performance.md).
 
 1. Creates or reuses a PostgreSQL database of synthetic data (bench/prepare.py, bench/datagen.py:
-   COPY, about a minute for a million posts), and a small one for the growth comparison.
+   COPY, about four minutes for a million posts and five million comments), and a small one for
+   the growth comparison.
 2. Inside this process, on the benchmark database: makes a logged-in reader and a voter with an
    API token (bench/fixtures.py), counts SQL queries per page at page sizes 10, 25 and 100, and
    prints EXPLAIN (ANALYZE, BUFFERS) of the feed queries (bench/measure.py).
@@ -49,8 +50,22 @@ TABLE_HEADER = (
 )
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/faun_bench"
-FULL = {"posts": 1_000_000, "users": 100_000, "votes": 5_000_000, "tags": 500, "channels": 50}
-SMOKE = {"posts": 2_000, "users": 500, "votes": 10_000, "tags": 50, "channels": 10}
+FULL = {
+    "posts": 1_000_000,
+    "users": 100_000,
+    "votes": 5_000_000,
+    "tags": 500,
+    "channels": 50,
+    "comments": 5_000_000,
+}
+SMOKE = {
+    "posts": 2_000,
+    "users": 500,
+    "votes": 10_000,
+    "tags": 50,
+    "channels": 10,
+    "comments": 10_000,
+}
 
 
 @dataclass(frozen=True)
@@ -89,6 +104,20 @@ SCENARIOS: tuple[Scenario, ...] = (
         "hot posts of the median tag (by post count)",
     ),
     Scenario("post", "post page", "{post_url}", "the hottest post's page"),
+    Scenario(
+        "thread",
+        "post page, {thread_comments} comments",
+        "{thread_url}",
+        "a week-old post whose discussion is a tree of {thread_comments} comments, anonymous",
+    ),
+    Scenario(
+        "thread_logged_in",
+        "post page, {thread_comments} comments (logged in)",
+        "{thread_url}",
+        "the same thread for the reader: vote and reply links on every comment, "
+        "{thread_reader_votes} of them upvoted, the read ribbon written (session cookie)",
+        auth="session",
+    ),
     Scenario(
         "search",
         "search",
@@ -427,6 +456,10 @@ def load(args: argparse.Namespace, port: int, scenario: Scenario, targets: Any) 
         path=scenario.path.format(**fields),
         what=scenario.what.format(**fields),
     )
+    if not result.path:
+        result.note = "n/a (no such page in this data set)"
+        say(f"{result.label}: {result.note}")
+        return result
     probe_path = result.path
     if scenario.script == "vote.lua":
         first = targets.vote_ids_file.read_text().split()[0]
@@ -666,9 +699,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     preset = SMOKE if args.smoke else FULL
     args.database_url = args.database_url or DEFAULT_DATABASE_URL + ("_smoke" if args.smoke else "")
     if args.posts and not args.smoke:
-        # --posts alone scales users and votes with it (10 posts per user, 5 votes per post).
-        preset = {**preset, "users": max(100, args.posts // 10), "votes": args.posts * 5}
-    args.sizes = {name: getattr(args, name) or preset[name] for name in FULL}
+        # --posts alone scales users, votes and comments with it (10 posts per user, 5 votes and
+        # 5 comments per post).
+        preset = {
+            **preset,
+            "users": max(100, args.posts // 10),
+            "votes": args.posts * 5,
+            "comments": args.posts * 5,
+        }
+    args.sizes = {
+        name: preset[name] if getattr(args, name) is None else getattr(args, name) for name in FULL
+    }
     args.duration = args.duration or (2 if args.smoke else 10)
     args.warmup = args.warmup if args.warmup is not None else (0 if args.smoke else 2)
     args.growth_posts = args.growth_posts or (500 if args.smoke else 10_000)
@@ -708,6 +749,7 @@ def main(argv: list[str] | None = None) -> int:
             "posts": args.growth_posts,
             "users": max(100, round(args.sizes["users"] * ratio)),
             "votes": round(args.sizes["votes"] * ratio),
+            "comments": round(args.sizes["comments"] * ratio),
         }
         say(f"small database {small_url}: {small}")
         run.prepared["small"] = prepare_database(
