@@ -37,7 +37,7 @@ from tests.posts.factories import ChannelFactory, ChannelMembershipFactory, Post
 pytestmark = pytest.mark.django_db
 
 FUZZ = settings(
-    max_examples=50,
+    max_examples=40,
     deadline=None,
     derandomize=True,
     database=None,
@@ -172,6 +172,8 @@ def _no_limits(settings):
     settings.POST_DAILY_LIMIT = 10**6
     settings.ACCOUNTS_LOGIN_FAILURE_LIMIT = 10**6
     settings.ACCOUNTS_EMAIL_LIMIT = 10**6
+    settings.DISCUSSION_DAILY_LIMIT = 10**6
+    settings.DISCUSSION_DUPLICATE_SECONDS = 0
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": dict.fromkeys(
@@ -277,10 +279,14 @@ SUBMIT = fuzzed(
     {
         "url": "https://fuzz.example/SERIAL",
         "title": "Rust in the kernel",
+        "lead": "Rust support is no longer an experiment.",
         "tags": ["rust"],
         "channel": "",
         "tldr": "It is here to stay.\nDistributions ship it.",
         "body": "Merged in **6.1**.",
+        "quote": "The experiment is over.",
+        "quote_source": "lwn.example",
+        "quote_url": "https://lwn.example/quote",
         "key_facts-0-value": "6.1",
         "key_facts-0-description": "Kernel version.",
         "timeline-0-when": "2022-12-11",
@@ -377,15 +383,47 @@ def test_search_box(client, world, q, order):
     json.loads(no_server_error(client.get(f"/api/v1/search/?{query}")).content)
 
 
+def comments_show_everywhere(client: Client, post: Post) -> None:
+    """Every page, feed and API answer that lists the post's comments still parses."""
+    cache.clear()
+    anonymous = Client()
+    page_parses(anonymous, post.get_absolute_url())
+    page_parses(anonymous, "/comments/")
+    for path in [
+        "/feeds/comments.rss",
+        f"/feeds/p/{post.short_id}/comments.atom",
+        f"/feeds/u/{post.author.username}/comments.rss",
+    ]:
+        feed_parses(anonymous, path)
+    json_parses(anonymous, f"/api/v1/posts/{post.short_id}/comments/")
+
+
+@FUZZ
+@given(fields=fuzzed({"body": "Nice **work**, @ada.\n\n> Quoted."}))
+def test_comment_form(member_client, world, fields):
+    post = Post.objects.get(short_id=world["posts"])
+    path = f"/p/{post.short_id}/-/comment/"
+    response = no_server_error(form_post(member_client, path, fields))
+    html5lib.HTMLParser().parse(response.content)
+    if response.status_code == 302:
+        comments_show_everywhere(member_client, post)
+
+
 # --- the API ----------------------------------------------------------------------------------
 
 API_FIELDS = {
     "url": "https://fuzz.example/api/SERIAL",
     "title": "Rust in the kernel",
+    "lead": "Rust support is no longer an experiment.",
     "tags": ["rust"],
     "channel": None,
     "tldr": ["Concluded."],
     "body": "Merged in **6.1**.",
+    "quote": {
+        "text": "The experiment is over.",
+        "source": "lwn.example",
+        "url": "https://lwn.example/quote",
+    },
     "key_facts": [{"value": "6.1", "description": "Kernel version."}],
     "timeline": [
         {"date": "2022-12-11", "description": "Merged."},
@@ -415,6 +453,27 @@ def test_api_post_create_and_edit(client, token, world, fields, edit, unknown):
     )
     json.loads(response.content)
     post_shows_everywhere(client, Post.objects.get(short_id=short_id))
+
+
+@FUZZ
+@given(
+    fields=fuzzed({"body": "Nice **work**.", "parent": None}, {"parent": JSON_VALUE}),
+    edit=fuzzed({"body": "Nicer **work**."}, partial=True),
+    unknown=st.one_of(st.just({}), UNKNOWN_FIELDS),
+)
+def test_api_comment_create_and_edit(client, token, world, fields, edit, unknown):
+    post = Post.objects.get(short_id=world["posts"])
+    path = f"/api/v1/posts/{post.short_id}/comments/"
+    response = no_server_error(json_send(client, "post", path, {**unknown, **fields}, token))
+    json.loads(response.content)
+    if response.status_code != 201:
+        return
+    short_id = response.json()["id"]
+    response = no_server_error(
+        json_send(client, "patch", f"/api/v1/comments/{short_id}/", edit, token)
+    )
+    json.loads(response.content)
+    comments_show_everywhere(client, post)
 
 
 ACTIONS = [
