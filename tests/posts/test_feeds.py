@@ -97,14 +97,14 @@ def test_every_feed_survives_control_characters_in_stored_rows(client, post, mem
         *feed_urls(post),
         f"/feeds/my/{secret}.rss",
         f"/feeds/my/{secret}.atom",
-        "/feeds/search.rss?q=%01bad",
-        "/feeds/search.atom?q=%01bad",
+        # SQLite matches the new title, PostgreSQL the search document written with the post.
+        "/feeds/search.rss?q=bad+OR+kubernetes",
+        "/feeds/search.atom?q=bad+OR+kubernetes",
     ]
     for url in feeds:
         response = client.get(url)
         assert response.status_code == 200, url
         parsed = feedparser.parse(response.content)
         assert not parsed.bozo, (url, parsed.get("bozo_exception"))
-        if "search" not in url:
-            (entry,) = parsed.entries
-            assert entry.title == "Bad title"
+        (entry,) = parsed.entries
+        assert entry.title == "Bad title"
