@@ -364,18 +364,6 @@ class TimelineEvent(models.Model):
         return f"{self.date or self.when}: {self.description}"
 
 
-class Vote(models.Model):
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="votes"
-    )
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="votes")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "post"], name="vote_unique")]
-
-    def __str__(self) -> str:
-        return f"{self.user} ▲ {self.post_id}"
 class Entity(models.Model):
     """Someone or something posts involve (a person, a project, a meeting): its page
     (/e/<slug>/) lists those posts and one timeline merged from theirs (docs/pages.md)."""
@@ -453,6 +441,18 @@ class PostEntity(models.Model):
         return f"{self.entity} — {self.role}"
 
 
+class Vote(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="votes"
+    )
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="votes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "post"], name="vote_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ▲ {self.post_id}"
 
 
 class SavedPost(models.Model):
@@ -507,6 +507,9 @@ class Follow(models.Model):
         blank=True,
         related_name="followers",
     )
+    entity = models.ForeignKey(
+        Entity, on_delete=models.CASCADE, null=True, blank=True, related_name="follows"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -514,14 +517,16 @@ class Follow(models.Model):
             models.CheckConstraint(
                 condition=(
                     Q(tag__isnull=False, channel__isnull=True, followed_user__isnull=True)
+                    & Q(entity__isnull=True)
                     | Q(tag__isnull=True, channel__isnull=False, followed_user__isnull=True)
+                    & Q(entity__isnull=True)
                     | Q(tag__isnull=True, channel__isnull=True, followed_user__isnull=False)
+                    & Q(entity__isnull=True)
+                    | Q(tag__isnull=True, channel__isnull=True, followed_user__isnull=True)
+                    & Q(entity__isnull=False)
                 ),
                 name="follow_exactly_one_target",
             ),
-    entity = models.ForeignKey(
-        Entity, on_delete=models.CASCADE, null=True, blank=True, related_name="follows"
-    )
             models.CheckConstraint(
                 condition=~Q(user=models.F("followed_user")), name="follow_not_self"
             ),
@@ -529,19 +534,19 @@ class Follow(models.Model):
                 fields=["user", "tag"], condition=Q(tag__isnull=False), name="follow_tag_unique"
             ),
             models.UniqueConstraint(
-                    & Q(entity__isnull=True)
                 fields=["user", "channel"],
-                    & Q(entity__isnull=True)
                 condition=Q(channel__isnull=False),
-                    & Q(entity__isnull=True)
-                    | Q(tag__isnull=True, channel__isnull=True, followed_user__isnull=True)
-                    & Q(entity__isnull=False)
                 name="follow_channel_unique",
             ),
             models.UniqueConstraint(
                 fields=["user", "followed_user"],
                 condition=Q(followed_user__isnull=False),
                 name="follow_user_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "entity"],
+                condition=Q(entity__isnull=False),
+                name="follow_entity_unique",
             ),
         ]
 
@@ -555,11 +560,6 @@ class HiddenTag(models.Model):
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hidden_tags"
-            models.UniqueConstraint(
-                fields=["user", "entity"],
-                condition=Q(entity__isnull=False),
-                name="follow_entity_unique",
-            ),
     )
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="hidden_by")
     created_at = models.DateTimeField(auto_now_add=True)

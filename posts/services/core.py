@@ -128,13 +128,13 @@ def post_draft_build(*, author: User | None, content: PostContent) -> PostDraft:
             TimelineEvent(date=e.date, when=e.when, description=e.description)
             for e in content.timeline
         ],
-    )
-
-
         entities=[
             PostEntity(entity=Entity(name=e.name, kind=e.kind), role=e.role)
             for e in content.entities
         ],
+    )
+
+
 @transaction.atomic
 def post_create(
     *,
@@ -159,30 +159,30 @@ def post_create(
     post.save(force_insert=True)
     post.tags.set(list(content.tags))
     _post_children_add(post=post, key_facts=content.key_facts, timeline=content.timeline)
+    post_entities_replace(post=post, entities=content.entities)
     post_search_index(post=post)
     return post
 
-    post_entities_replace(post=post, entities=content.entities)
 
 def post_children_replace(
     *,
     post: Post,
     key_facts: Sequence[KeyFactData],
     timeline: Sequence[TimelineEventData],
+    entities: Sequence[EntityData],
 ) -> None:
     """Replace the post's key facts, timeline and key entities with the given ones, in the
     given order.
 
-    entities: Sequence[EntityData],
     Runs inside the caller's transaction (post_update).
     """
     KeyFact.objects.filter(post=post).delete()
     TimelineEvent.objects.filter(post=post).delete()
     _post_children_add(post=post, key_facts=key_facts, timeline=timeline)
+    post_entities_replace(post=post, entities=entities)
 
 
 def _post_children_add(
-    post_entities_replace(post=post, entities=entities)
     *,
     post: Post,
     key_facts: Sequence[KeyFactData],
