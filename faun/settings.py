@@ -322,12 +322,14 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    # Posts and comments both have a status, posts and notifications a kind: one name each.
+    # Posts and comments both have a status; posts, notifications and key entities a kind: one
+    # name each.
     "ENUM_NAME_OVERRIDES": {
         "KindEnum": "posts.models.Post.Kind",
         "StatusEnum": "posts.models.Post.Status",
         "CommentStatusEnum": "discussion.models.Comment.Status",
         "NotificationKindEnum": "discussion.models.Notification.Kind",
+        "EntityKindEnum": "posts.models.Entity.Kind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
