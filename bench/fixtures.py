@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.hashers import make_password
-from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection, transaction
 from django.db.models import Count, F
 from django.middleware.csrf import CSRF_ALLOWED_CHARS
@@ -70,11 +71,13 @@ def _reader() -> User:
     return reader
 
 
-def _session_for(user: User) -> str:
-    """A logged-in session as django.contrib.auth.login() would store it."""
-    session = SessionStore()
+def session_for(user: User) -> str:
+    """A logged-in session as django.contrib.auth.login() would store it, in the site's session
+    engine and naming its authentication backend: a session naming a backend the site does not
+    use is an anonymous visitor's, and the logged-in scenarios would measure anonymous pages."""
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.set_expiry(7 * 24 * 3600)
     session.create()
@@ -140,7 +143,7 @@ def prepare(
     with_channel = top_post if top_post.channel else published.filter(channel__isnull=False).first()
     thread = _thread_post()
     return Targets(
-        session_key=_session_for(reader),
+        session_key=session_for(reader),
         csrf_token=get_random_string(32, CSRF_ALLOWED_CHARS),
         token=_voter_token(),
         post_url=top_post.get_absolute_url(),

@@ -14,7 +14,9 @@ import pytest
 from django.conf import settings
 from django.urls import Resolver404, resolve
 
+from bench.fixtures import session_for
 from bench.run import TABLE_HEADER
+from tests.accounts.factories import UserFactory
 from tests.conftest import REQUIRE_SERVICES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +26,27 @@ def test_baseline_view_is_not_served_unless_benchmarking():
     assert settings.BENCHMARK_VIEWS is False
     with pytest.raises(Resolver404):
         resolve("/_bench/baseline")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "backends",
+    [
+        None,  # the site's own
+        ["django.contrib.auth.backends.ModelBackend"],
+        ["django.contrib.auth.backends.AllowAllUsersModelBackend"],
+    ],
+)
+def test_the_benchmark_readers_session_is_logged_in(client, settings, backends):
+    # The logged-in scenarios measure a member's pages only if the session made for the reader is
+    # one the site accepts: it must name a backend the site authenticates with.
+    if backends is not None:
+        settings.AUTHENTICATION_BACKENDS = backends
+    reader = UserFactory()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session_for(reader)
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.wsgi_request.user == reader
 
 
 def smoke_urls() -> tuple[str, str]:
