@@ -173,6 +173,9 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "staticfiles"))
 if not PRODUCTION:
     # The embedded default keeps its SQLite file, mail and static files under var/.
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Files the site draws for itself, kept by Django's default storage: the posts' social cards
+# (docs/posting.md#social-cards). Each is served by its own view, never from a MEDIA_URL.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -22,6 +22,7 @@ from posts.models import (
 from posts.services.core import post_derive_fields
 from posts.services.entities import entity_name_key
 from posts.services.search import post_search_index, post_search_reindex
+from posts.services.submission import post_card_enqueue
 
 
 class KeyFactInline(admin.TabularInline):
@@ -125,6 +126,8 @@ class PostAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         # Tags and key numbers are saved by now: the search document can include them.
         post_search_index(post=form.instance)
+        # The title, channel or first key number may have changed: the card of this version.
+        post_card_enqueue(post=form.instance)
 
 
 @admin.register(Channel)

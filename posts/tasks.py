@@ -11,6 +11,7 @@ from django.conf import settings
 
 from posts.models import Post
 from posts.previews import PreviewNetworkError, PreviewRefused, fetch_preview
+from posts.services.cards import post_card_generate
 from posts.services.previews import post_preview_store
 
 logger = logging.getLogger(__name__)
@@ -64,3 +65,11 @@ def post_fetch_preview(self: Task, post_id: int) -> str:
         return "refused"
     stored = post_preview_store(post_id=post.pk, url=post.url, preview=preview)
     return "stored" if stored else "skipped"
+
+
+@shared_task(acks_late=True, soft_time_limit=20, time_limit=30)
+def post_render_card(post_id: int) -> str:
+    """Draw and store the social card of post `post_id`'s current version (posts.services.cards).
+    Returns stored, exists or skipped; a card already drawn is not drawn again, so a repeated
+    delivery is harmless."""
+    return post_card_generate(post_id=post_id)

@@ -16,6 +16,7 @@ from posts.views.browsing import (
     tag_list,
     top,
 )
+from posts.views.cards import default_card_image, post_card_image
 from posts.views.discovery import (
     channel_follow,
     feed_token,
@@ -57,6 +58,8 @@ urlpatterns = [
     path("submit/check/", submit_check, name="submit_check"),
     path("saved/", saved_list, name="saved"),
     path("hidden/", hidden_list, name="hidden"),
+    path("card.png", default_card_image, name="default_card"),
+    path("p/<str:short_id>/card.png", post_card_image, name="card"),
     path("p/<str:short_id>/", post_detail, name="detail_short"),
     path("p/<str:short_id>/<str:slug>/", post_detail, name="detail"),
     # Actions sit under "/-/" (as GitLab does it) so no post slug can ever shadow one.

@@ -71,11 +71,13 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 @pytest.fixture(autouse=True)
 def _isolated_settings(settings, tmp_path):
-    """Each test writes mail to its own folder, runs tasks eagerly (tests that start a real worker
-    turn this off) and starts with an empty cache, which no earlier test's outage keeps it off."""
+    """Each test writes mail and media (social cards) to its own folders, runs tasks eagerly
+    (tests that start a real worker turn this off) and starts with an empty cache, which no
+    earlier test's outage keeps it off."""
     from faun.celery import app
 
     settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
+    settings.MEDIA_ROOT = str(tmp_path / "media")
     app.conf.task_always_eager = True
     from django.core.cache import cache
 

@@ -14,7 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from core.text import duration_text
-from posts.models import Post, PostEntity
+from posts.models import KeyFact, Post, PostEntity
 from posts.selectors.core import Viewer, _authenticated, _viewer_flags
 from posts.urlnorm import normalize_url
 
@@ -43,6 +43,25 @@ def post_get_for_page(*, short_id: str, viewer: Viewer) -> Post:
     if post.status == Post.Status.DRAFT and (user is None or post.author_id != user.pk):
         raise Http404("No such post.")
     return post
+
+
+def post_get_for_card(*, short_id: str) -> tuple[Post, KeyFact | None]:
+    """The post with this short id (channel and author loaded) and its first key number, for
+    its social card; or Http404. Two queries."""
+    post = (
+        Post.objects.select_related("channel", "author")
+        .only("id", "short_id", "title", "status", "channel__handle", "author__username")
+        .filter(short_id=short_id)
+        .first()
+    )
+    if post is None or post.status == Post.Status.DRAFT:
+        raise Http404("No such post.")
+    return post, KeyFact.objects.filter(post=post).order_by("order", "id").first()
+
+
+def post_first_fact(*, post: Post) -> KeyFact | None:
+    """The first key number of a post whose key numbers are prefetched (no query)."""
+    return next(iter(post.key_facts.all()), None)
 
 
 def post_get_published(*, short_id: str) -> Post:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import functools
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from core.cache import cache_call
 from core.text import duration_text, text_problem
 from posts.models import REMOVED_REASON_MAX_LENGTH, Post
 from posts.services.content import PostContent
@@ -32,7 +34,9 @@ from posts.services.rules import (
 )
 from posts.services.search import post_search_index
 from posts.services.voting import submitter_vote_cast
-from posts.tasks import post_fetch_preview
+from posts.tasks import post_fetch_preview, post_render_card
+
+CARD_REQUEST_SECONDS = 600
 
 
 def post_preview_enqueue(*, post: Post) -> None:
@@ -44,10 +48,30 @@ def post_preview_enqueue(*, post: Post) -> None:
     transaction.on_commit(functools.partial(post_fetch_preview.delay, post.pk), robust=True)
 
 
+def post_card_enqueue(*, post: Post) -> None:
+    """Queue `posts.tasks.post_render_card` for `post` once the current transaction commits
+    (at once outside one), so the card of the version just saved gets drawn.
+
+    `robust`, like the preview: a broker that is down is logged, and the post page names the
+    site-wide card until the card exists (posts/services/cards.py).
+    """
+    transaction.on_commit(functools.partial(post_render_card.delay, post.pk), robust=True)
+
+
+def post_card_request(*, post: Post, version: str) -> None:
+    """Queue drawing the missing card `version` of `post` (a post from before cards, a channel
+    renamed since, a lost message), at most once every CARD_REQUEST_SECONDS per version: the
+    first readers get the site-wide card meanwhile. While the cache is down, nothing is queued
+    (a crawler must not turn a Redis outage into a flood of tasks)."""
+    key = f"post-card-queued:{post.short_id}:{version}"
+    if cache_call("card request", lambda: cache.add(key, 1, CARD_REQUEST_SECONDS), False):
+        post_card_enqueue(post=post)
+
+
 @transaction.atomic
 def post_submit(*, author: User, content: PostContent) -> Post:
     """Publish a user's link (or text post when the content has no URL) and queue its link
-    preview.
+    preview and its social card.
 
     Refuses with `PostRejected`, saving nothing, when: the author's email is not verified; the
     author is over a rate limit (a new account's one post per interval, everyone's daily cap);
@@ -70,6 +94,7 @@ def post_submit(*, author: User, content: PostContent) -> Post:
     submitter_vote_cast(post=post)
     if post.url:
         post_preview_enqueue(post=post)
+    post_card_enqueue(post=post)
     return post
 
 
@@ -92,7 +117,7 @@ def post_update(*, post: Post, editor: User, content: PostContent) -> Post:
     (POST_EDIT_WINDOW_SECONDS after publication) has closed, and `PostRejected` for the same
     content and duplicate rules as `post_submit` (the post itself does not count as a duplicate).
     Score, votes and the short id stay; a changed link gets a fresh preview; the search document
-    is rewritten.
+    is rewritten; the social card of the new version is queued.
     """
     # Re-read under a lock: votes may have changed the score since the caller loaded the post.
     post = Post.objects.select_for_update().get(pk=post.pk)
@@ -152,6 +177,7 @@ def post_update(*, post: Post, editor: User, content: PostContent) -> Post:
     post_search_index(post=post)
     if url_changed and post.url:
         post_preview_enqueue(post=post)
+    post_card_enqueue(post=post)
     return post
 
 

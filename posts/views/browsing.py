@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from core.links import absolute_url
 from core.pagination import InvalidCursor
 from core.sections import sections_from
 from posts.models import Post
@@ -17,7 +18,8 @@ from posts.selectors import directory
 from posts.selectors.core import TOP_PERIODS
 from posts.selectors.directory import channel_get_for_page, tag_get_for_page, user_get_public
 from posts.selectors.feeds import feed_list
-from posts.selectors.posts import post_earlier_submission, post_get_for_page
+from posts.selectors.posts import post_earlier_submission, post_first_fact, post_get_for_page
+from posts.services.cards import post_card_version
 from posts.signals import post_page_sections, profile_sections
 
 
@@ -164,8 +166,20 @@ def post_detail(request: HttpRequest, short_id: str, slug: str | None = None) ->
             "post": post,
             "previously_posted": post_earlier_submission(post=post),
             "sections": sections,
+            # Absolute from SITE_URL, whatever Host the request came with (docs/posting.md).
+            "canonical_url": absolute_url(post.get_absolute_url()),
+            "card_url": _card_url(post),
         },
     )
+
+
+def _card_url(post: Post) -> str:
+    """The address of the post's social card, with its version (the default card for a post
+    that was removed)."""
+    if not post.is_published:
+        return absolute_url(reverse("posts:default_card"))
+    version = post_card_version(post=post, first_fact=post_first_fact(post=post))
+    return absolute_url(f"{reverse('posts:card', kwargs={'short_id': post.short_id})}?v={version}")
 
 
 def profile(request: HttpRequest, username: str) -> HttpResponse:
