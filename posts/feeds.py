@@ -1,6 +1,6 @@
 """RSS 2.0 and Atom feeds (django.contrib.syndication) for home, newest, tags, channels, users,
-key entities, a saved search, and a reader's private "My feed". Every text is XML-safe
-(core/feeds.py)."""
+key entities, source domains, a saved search, and a reader's private "My feed". Every text is
+XML-safe (core/feeds.py)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from posts.selectors.discovery import (
     search_items_for_syndication,
 )
 from posts.selectors.entities import entity_get, entity_items_for_syndication
-from posts.selectors.feeds import feed_items_for_syndication
+from posts.selectors.feeds import domain_get, feed_items_for_syndication
 
 FEED_LENGTH = 30
 
@@ -170,6 +170,27 @@ class UserFeed(PostFeed):
 
     def filters(self, obj: User) -> dict[str, Any]:
         return {"author": obj}
+
+
+class DomainFeed(PostFeed):
+    """`/feeds/d/<domain>.rss`: the newest posts that link to one source domain."""
+
+    def get_object(self, request: HttpRequest, domain: str) -> str:  # type: ignore[override]
+        return domain_get(domain=domain)
+
+    def title(self, obj: str) -> str:  # type: ignore[override]
+        return f"{settings.SITE_NAME}: {obj}"
+
+    def link(self, obj: str) -> str:  # type: ignore[override]
+        return reverse("posts:domain", kwargs={"domain": obj})
+
+    def description(self, obj: str) -> str:  # type: ignore[override]
+        return f"Posts that link to {obj}."
+
+    subtitle = description
+
+    def filters(self, obj: str) -> dict[str, Any]:
+        return {"domain": obj}
 
 
 class EntityFeed(PostFeed):

@@ -231,6 +231,12 @@ class Post(models.Model):
             ),
             models.Index(fields=["channel", "-published_at", "-id"], name="post_channel_idx"),
             models.Index(fields=["author", "-published_at", "-id"], name="post_author_idx"),
+            # A domain's page (/d/<domain>/), newest first.
+            models.Index(
+                fields=["domain", "-published_at", "-id"],
+                condition=Q(status="published"),
+                name="post_domain_idx",
+            ),
             # Rate limits count an author's recent submissions.
             models.Index(fields=["author", "created_at"], name="post_author_created_idx"),
         ]

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
@@ -77,13 +78,14 @@ def feed_list(
     tag: Tag | None = None,
     channel: Channel | None = None,
     author: User | None = None,
+    domain: str | None = None,
     queryset: QuerySet[Post] | None = None,
     after: str | None = None,
     page_size: int = 25,
 ) -> KeysetPage[Post]:
     """One page of a feed. `order` is hot, newest, top or active (latest comment first, posts
-    with comments only); `period` narrows top to a time span;
-    `queryset` narrows further (the API's filters).
+    with comments only); `period` narrows top to a time span; `domain` keeps the links to one
+    source domain (as `Post.domain` stores it); `queryset` narrows further (the API's filters).
 
     Raises InvalidCursor for a forged cursor and KeyError for an unknown order or period.
     """
@@ -95,6 +97,8 @@ def feed_list(
         filters["channel"] = channel
     if author is not None:
         filters["author"] = author
+    if domain is not None:
+        filters["domain"] = domain
     if order == "active":
         filters["last_commented_at__isnull"] = False
     if order == "hot":
@@ -109,12 +113,26 @@ def feed_list(
     return keyset_paginate(qs, ordering=ordering, after=after, page_size=page_size)
 
 
+def domain_canonical(domain: str) -> str:
+    """`domain` as posts store it: lower case, no trailing dot, no leading `www.`."""
+    return domain.strip().lower().rstrip(".").removeprefix("www.")
+
+
+def domain_get(*, domain: str) -> str:
+    """`domain` (canonical) when some published post links to it, else Http404. One query."""
+    domain = domain_canonical(domain)
+    if not domain or not Post.objects.filter(domain=domain, status=Post.Status.PUBLISHED).exists():
+        raise Http404("No posts link to that domain.")
+    return domain
+
+
 def feed_items_for_syndication(
     *,
     order: str = "newest",
     tag: Tag | None = None,
     channel: Channel | None = None,
     author: User | None = None,
+    domain: str | None = None,
     viewer: Viewer = None,
     limit: int = 30,
 ) -> list[Post]:
@@ -129,6 +147,8 @@ def feed_items_for_syndication(
         qs = qs.filter(channel=channel)
     if author is not None:
         qs = qs.filter(author=author)
+    if domain is not None:
+        qs = qs.filter(domain=domain)
     return _syndication_rows(qs, viewer=viewer, order=order, limit=limit)
 
 

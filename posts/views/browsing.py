@@ -17,7 +17,7 @@ from posts.models import Post
 from posts.selectors import directory
 from posts.selectors.core import TOP_PERIODS
 from posts.selectors.directory import channel_get_for_page, tag_get_for_page, user_get_public
-from posts.selectors.feeds import feed_list
+from posts.selectors.feeds import domain_get, feed_list
 from posts.selectors.posts import post_earlier_submission, post_first_fact, post_get_for_page
 from posts.services.cards import post_card_version
 from posts.signals import post_page_sections, profile_sections
@@ -140,6 +140,25 @@ def channel_detail(request: HttpRequest, handle: str) -> HttpResponse:
             "heading": f"@{channel.handle}",
             "feed_rss": reverse("posts:feed_channel_rss", kwargs={"handle": channel.handle}),
             "feed_atom": reverse("posts:feed_channel_atom", kwargs={"handle": channel.handle}),
+        },
+    )
+
+
+def domain_detail(request: HttpRequest, domain: str) -> HttpResponse:
+    """/d/<domain>/: the posts that link to one source domain, newest first."""
+    canonical = domain_get(domain=domain)
+    if canonical != domain:
+        return redirect("posts:domain", domain=canonical, permanent=True)
+    return render_feed(
+        request,
+        template="posts/domain_detail.html",
+        order="newest",
+        domain=canonical,
+        context={
+            "domain": canonical,
+            "heading": canonical,
+            "feed_rss": reverse("posts:feed_domain_rss", kwargs={"domain": canonical}),
+            "feed_atom": reverse("posts:feed_domain_atom", kwargs={"domain": canonical}),
         },
     )
 
