@@ -1,6 +1,6 @@
 from django.urls import path
 
-from core.feeds import atom
+from core.feeds import atom, json_feed
 from discussion import feeds, views
 
 app_name = "discussion"
@@ -27,16 +27,27 @@ urlpatterns = [
     ),
     path("feeds/comments.rss", feeds.CommentFeed(), name="feed_comments_rss"),
     path("feeds/comments.atom", atom(feeds.CommentFeed)(), name="feed_comments_atom"),
+    path("feeds/comments.json", json_feed(feeds.CommentFeed)(), name="feed_comments_json"),
     path("feeds/p/<str:short_id>/comments.rss", feeds.PostCommentFeed(), name="feed_post_rss"),
     path(
         "feeds/p/<str:short_id>/comments.atom",
         atom(feeds.PostCommentFeed)(),
         name="feed_post_atom",
     ),
+    path(
+        "feeds/p/<str:short_id>/comments.json",
+        json_feed(feeds.PostCommentFeed)(),
+        name="feed_post_json",
+    ),
     path("feeds/u/<str:username>/comments.rss", feeds.UserCommentFeed(), name="feed_user_rss"),
     path(
         "feeds/u/<str:username>/comments.atom",
         atom(feeds.UserCommentFeed)(),
         name="feed_user_atom",
+    ),
+    path(
+        "feeds/u/<str:username>/comments.json",
+        json_feed(feeds.UserCommentFeed)(),
+        name="feed_user_json",
     ),
 ]

@@ -85,6 +85,10 @@ class PostFeed(XmlSafeFeed):
     def item_link(self, item: Post) -> str:
         return item.get_absolute_url()
 
+    def item_extra_kwargs(self, item: Post) -> dict[str, Any]:
+        # The JSON Feed twin's summary and external_url (RSS and Atom leave them out).
+        return {"summary": item.lead, "external_url": item.url}
+
     def item_guid(self, item: Post) -> str:
         return f"{settings.SITE_URL}{item.get_absolute_url()}"
 

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from core.feeds import atom
+from core.feeds import atom, json_feed
 from posts import feeds
 from posts.views.actions import hidden_list, post_hide, post_save, post_vote, saved_list
 from posts.views.browsing import (
@@ -73,21 +73,30 @@ urlpatterns = [
     path("p/<str:short_id>/-/remove/", post_remove, name="remove"),
     path("feeds/home.rss", feeds.HomeFeed(), name="feed_home_rss"),
     path("feeds/home.atom", atom(feeds.HomeFeed)(), name="feed_home_atom"),
+    path("feeds/home.json", json_feed(feeds.HomeFeed)(), name="feed_home_json"),
     path("feeds/newest.rss", feeds.NewestFeed(), name="feed_newest_rss"),
     path("feeds/newest.atom", atom(feeds.NewestFeed)(), name="feed_newest_atom"),
+    path("feeds/newest.json", json_feed(feeds.NewestFeed)(), name="feed_newest_json"),
     path("feeds/t/<str:slug>.rss", feeds.TagFeed(), name="feed_tag_rss"),
     path("feeds/t/<str:slug>.atom", atom(feeds.TagFeed)(), name="feed_tag_atom"),
+    path("feeds/t/<str:slug>.json", json_feed(feeds.TagFeed)(), name="feed_tag_json"),
     path("feeds/c/<str:handle>.rss", feeds.ChannelFeed(), name="feed_channel_rss"),
     path("feeds/c/<str:handle>.atom", atom(feeds.ChannelFeed)(), name="feed_channel_atom"),
+    path("feeds/c/<str:handle>.json", json_feed(feeds.ChannelFeed)(), name="feed_channel_json"),
     path("feeds/u/<str:username>.rss", feeds.UserFeed(), name="feed_user_rss"),
     path("feeds/u/<str:username>.atom", atom(feeds.UserFeed)(), name="feed_user_atom"),
+    path("feeds/u/<str:username>.json", json_feed(feeds.UserFeed)(), name="feed_user_json"),
     path("feeds/d/<str:domain>.rss", feeds.DomainFeed(), name="feed_domain_rss"),
     path("feeds/d/<str:domain>.atom", atom(feeds.DomainFeed)(), name="feed_domain_atom"),
+    path("feeds/d/<str:domain>.json", json_feed(feeds.DomainFeed)(), name="feed_domain_json"),
     path("feeds/e/<str:slug>.rss", feeds.EntityFeed(), name="feed_entity_rss"),
     path("feeds/e/<str:slug>.atom", atom(feeds.EntityFeed)(), name="feed_entity_atom"),
+    path("feeds/e/<str:slug>.json", json_feed(feeds.EntityFeed)(), name="feed_entity_json"),
     path("feeds/search.rss", feeds.SearchFeed(), name="feed_search_rss"),
     path("feeds/search.atom", atom(feeds.SearchFeed)(), name="feed_search_atom"),
+    path("feeds/search.json", json_feed(feeds.SearchFeed)(), name="feed_search_json"),
     # The token is the credential: these are never cached (faun/middleware.py, NEVER).
     path("feeds/my/<str:token>.rss", feeds.MyFeed(), name="feed_my_rss"),
     path("feeds/my/<str:token>.atom", atom(feeds.MyFeed)(), name="feed_my_atom"),
+    path("feeds/my/<str:token>.json", json_feed(feeds.MyFeed)(), name="feed_my_json"),
 ]

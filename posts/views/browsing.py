@@ -68,6 +68,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "nav": "hot",
             "feed_rss": reverse("posts:feed_home_rss"),
             "feed_atom": reverse("posts:feed_home_atom"),
+            "feed_json": reverse("posts:feed_home_json"),
         },
     )
 
@@ -81,6 +82,7 @@ def newest(request: HttpRequest) -> HttpResponse:
             "nav": "newest",
             "feed_rss": reverse("posts:feed_newest_rss"),
             "feed_atom": reverse("posts:feed_newest_atom"),
+            "feed_json": reverse("posts:feed_newest_json"),
         },
     )
 
@@ -113,6 +115,7 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "heading": f"#{tag.slug}",
         "feed_rss": reverse("posts:feed_tag_rss", kwargs={"slug": tag.slug}),
         "feed_atom": reverse("posts:feed_tag_atom", kwargs={"slug": tag.slug}),
+        "feed_json": reverse("posts:feed_tag_json", kwargs={"slug": tag.slug}),
     }
     if getattr(tag, "viewer_hid", False):
         # The reader hid this tag: say so, with the way back, rather than an empty list.
@@ -140,6 +143,7 @@ def channel_detail(request: HttpRequest, handle: str) -> HttpResponse:
             "heading": f"@{channel.handle}",
             "feed_rss": reverse("posts:feed_channel_rss", kwargs={"handle": channel.handle}),
             "feed_atom": reverse("posts:feed_channel_atom", kwargs={"handle": channel.handle}),
+            "feed_json": reverse("posts:feed_channel_json", kwargs={"handle": channel.handle}),
         },
     )
 
@@ -159,6 +163,7 @@ def domain_detail(request: HttpRequest, domain: str) -> HttpResponse:
             "heading": canonical,
             "feed_rss": reverse("posts:feed_domain_rss", kwargs={"domain": canonical}),
             "feed_atom": reverse("posts:feed_domain_atom", kwargs={"domain": canonical}),
+            "feed_json": reverse("posts:feed_domain_json", kwargs={"domain": canonical}),
         },
     )
 
@@ -223,6 +228,9 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
             "feed_rss": reverse("posts:feed_user_rss", kwargs={"username": profile_user.username}),
             "feed_atom": reverse(
                 "posts:feed_user_atom", kwargs={"username": profile_user.username}
+            ),
+            "feed_json": reverse(
+                "posts:feed_user_json", kwargs={"username": profile_user.username}
             ),
         },
     )

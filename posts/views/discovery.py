@@ -91,6 +91,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
             "ranked": query.has_text,
             "feed_rss": f"{reverse('posts:feed_search_rss')}?{feed_query}",
             "feed_atom": f"{reverse('posts:feed_search_atom')}?{feed_query}",
+            "feed_json": f"{reverse('posts:feed_search_json')}?{feed_query}",
         },
     )
 
@@ -159,10 +160,12 @@ def feed_token(request: HttpRequest) -> HttpResponse:
     issued = feed_token_reset(user=request.user)  # type: ignore[arg-type]
     rss = reverse("posts:feed_my_rss", kwargs={"token": issued.secret})
     atom = reverse("posts:feed_my_atom", kwargs={"token": issued.secret})
+    json = reverse("posts:feed_my_json", kwargs={"token": issued.secret})
     context = {
         **_following_context(request),
         "new_feed_rss": f"{settings.SITE_URL}{rss}",
         "new_feed_atom": f"{settings.SITE_URL}{atom}",
+        "new_feed_json": f"{settings.SITE_URL}{json}",
     }
     response = render(request, "posts/following.html", context)
     response["Cache-Control"] = "no-store"

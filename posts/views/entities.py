@@ -34,7 +34,7 @@ def entity_detail(request: HttpRequest, slug: str) -> HttpResponse:
         return bad_request(request, BROKEN_CURSOR)
     feeds = {
         f"feed_{kind}": reverse(f"posts:feed_entity_{kind}", kwargs={"slug": entity.slug})
-        for kind in ("rss", "atom")
+        for kind in ("rss", "atom", "json")
     }
     return render(
         request,
