@@ -40,6 +40,10 @@ class ThreadComment:
     closes: list[int] = field(default_factory=list)
     voted: bool = False
     is_new: bool = False
+    # Filled in for the page (discussion/receivers.py): the permalink and the author's profile.
+    url: str = ""
+    author_url: str = ""
+    flag_url: str = ""
 
 
 @dataclass

@@ -5,6 +5,9 @@ from discussion import feeds, views
 
 app_name = "discussion"
 
+# A comment's actions sit under its permalink /c/<id>/: the thread builds them from it
+# (discussion/receivers.py) rather than reversing each one for each comment.
+
 urlpatterns = [
     path("comments/", views.comments_newest, name="comments"),
     path("p/<str:short_id>/-/comment/", views.comment_new, name="comment_new"),
