@@ -27,9 +27,11 @@ def entity_name_key(name: str) -> str:
 
 
 def entity_slug_base(name: str) -> str:
-    """The slug a new entity named `name` starts from: ASCII words joined by hyphens, or
-    "entity" for a name with no ASCII letter or digit."""
-    return slugify(name)[:SLUG_MAX_LENGTH].strip("-") or "entity"
+    """The slug a new entity named `name` starts from: its ASCII letters and digits in runs
+    joined by single hyphens (the format the database checks; Django's slugify keeps "_"), or
+    "entity" for a name with none."""
+    slug = re.sub(r"[^a-z0-9]+", "-", slugify(name))[:SLUG_MAX_LENGTH].strip("-")
+    return slug or "entity"
 
 
 def _free_slug(base: str) -> str:

@@ -385,9 +385,12 @@ def test_similar_names_get_their_own_slugs():
     # Fullwidth letters are the same name (NFKC).
     third = entity_get_or_create(name="\uff23\uff03", kind="technology")
     fourth = entity_get_or_create(name="数据库", kind="technology")
+    fifth = entity_get_or_create(name="io_uring", kind="technology")  # slugify keeps "_"
+    sixth = entity_get_or_create(name="--Node.js--", kind="technology")
     assert (first.slug, second.slug) == ("c", "c-2")
     assert third == second
     assert fourth.slug == "entity"
+    assert (fifth.slug, sixth.slug) == ("io-uring", "nodejs")
 
 
 def test_search_finds_posts_by_entity(client):
