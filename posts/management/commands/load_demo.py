@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from posts.models import Channel, ChannelMembership, Post, Tag, Vote
 from posts.ranking import hotness
-from posts.services.content import KeyFactData, PostContent, TimelineEventData
+from posts.services.content import EntityData, KeyFactData, PostContent, TimelineEventData
 from posts.services.core import post_create
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "demo.json"
@@ -70,13 +70,18 @@ def load(data: dict[str, Any]) -> int:
     now = timezone.now()
     for item in data["posts"]:
         published_at = now - timedelta(days=item["days_ago"])
+        quote = item.get("quote") or {}
         content = PostContent.of(
             channel=channels.get(item["channel"] or ""),
             title=item["title"],
             url=item["url"] if item["kind"] == "link" else "",
             tags=[tags[slug] for slug in item["tags"]],
+            lead=item.get("lead", ""),
             tldr=item["tldr"],
             body=item["body"],
+            quote=quote.get("text", ""),
+            quote_source=quote.get("source", ""),
+            quote_url=quote.get("url", ""),
             key_facts=[KeyFactData(**fact) for fact in item["key_facts"]],
             timeline=[
                 TimelineEventData(
@@ -86,6 +91,9 @@ def load(data: dict[str, Any]) -> int:
                 )
                 for event in item["timeline"]
             ],
+            # Entities are matched by name: the same project in several posts is one entity,
+            # whose page merges their timelines.
+            entities=[EntityData(**entity) for entity in item.get("entities", [])],
         )
         post = post_create(author=users[item["author"]], content=content, published_at=published_at)
         voters = readers[: item["votes"]]
