@@ -6,15 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.validators import ProhibitNullCharactersValidator
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.validators import ProhibitSurrogateCharactersValidator
 from rest_framework.views import APIView
 
-from core.validators import validate_multiline_text, validate_single_line_text
+from core.api import RateLimited
+from core.serializers import StrictSerializer, TextField
 from posts.api.posts import PostDetailView, PostListView
 from posts.api.serializers import PostDetailSerializer
 from posts.models import (
@@ -40,50 +39,6 @@ from posts.selectors.posts import post_get_for_edit, post_get_for_page
 from posts.services.content import EntityData, KeyFactData, PostContent, TimelineEventData
 from posts.services.errors import NON_FIELD, PostRejected
 from posts.services.submission import post_delete, post_remove, post_submit, post_update
-
-
-class StrictSerializer(serializers.Serializer):
-    """Refuses fields it does not know, so a typo is an error rather than silently ignored."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                # A name may hold a lone surrogate (JSON allows "\ud800"), which no UTF-8
-                # response can carry: it is echoed as its escape.
-                raise serializers.ValidationError(
-                    {
-                        name.encode("utf-8", "backslashreplace").decode(): ["Unknown field."]
-                        for name in unknown
-                    }
-                )
-        return super().to_internal_value(data)
-
-
-class TextField(serializers.CharField):
-    """A string field that refuses numbers and booleans instead of turning them into text, and
-    characters a user cannot have meant: every control character (`multiline` allows tab and
-    line breaks), lone surrogates and noncharacters (docs/posting.md#text-a-user-writes)."""
-
-    def __init__(self, *, multiline: bool = False, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        # The rule covers NUL and surrogates too: one message per field, not DRF's and ours.
-        self.validators = [
-            *(
-                validator
-                for validator in self.validators
-                if not isinstance(
-                    validator,
-                    ProhibitNullCharactersValidator | ProhibitSurrogateCharactersValidator,
-                )
-            ),
-            validate_multiline_text if multiline else validate_single_line_text,
-        ]
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class KeyFactInputSerializer(StrictSerializer):
@@ -240,10 +195,6 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "duplicate"
     default_detail = "This link was posted recently: see `duplicate_of`."
-
-
-class RateLimited(exceptions.Throttled):
-    default_code = "rate_limited"
 
 
 def rejection_to_api(exc: PostRejected) -> exceptions.APIException:
