@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.validators import ProhibitNullCharactersValidator
-from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
+from core.text import LINE_PATTERN, TEXT_PATTERN
 from core.validators import validate_multiline_text, validate_single_line_text
 
 BIGINT_MAX = 2**63 - 1
@@ -57,6 +58,7 @@ class TextField(serializers.CharField):
 
     def __init__(self, *, multiline: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.multiline = multiline
         # The rule covers NUL and surrogates too: one message per field, not DRF's and ours.
         self.validators = [
             *(
@@ -74,6 +76,20 @@ class TextField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class TextFieldSchema(OpenApiSerializerFieldExtension):
+    """The schema states the rule too, as a `pattern`, so a client or a fuzzer knows which
+    strings are text a user can have meant (core/text.py LINE_PATTERN and TEXT_PATTERN)."""
+
+    target_class = TextField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> Any:
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if direction == "request":
+            schema["pattern"] = TEXT_PATTERN if self.target.multiline else LINE_PATTERN
+        return schema
 
 
 class WholeNumberField(serializers.IntegerField):

@@ -34,6 +34,16 @@ _NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
 )
 _NOT_IN_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f\ud800-\udfff{_NONCHARACTERS}]")
 _NOT_IN_TEXT = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff{_NONCHARACTERS}]")
+# The same rules as JSON Schema patterns, for the API's schema (faun/api_schema.py): a pattern
+# escapes each code point as \uXXXX, which ECMA-262 regular expressions (JSON Schema's dialect)
+# and Python's read alike. The noncharacters of the planes above the first cannot be written in
+# that notation without the `u` flag and are left out of the pattern (the API still refuses them).
+_PATTERN_LINE = "\\u0000-\\u001f\\u007f-\\u009f\\ud800-\\udfff\\ufdd0-\\ufdef\\ufffe\\uffff"
+LINE_PATTERN = f"^[^{_PATTERN_LINE}]*$"
+TEXT_PATTERN = (
+    "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\ud800-\\udfff"
+    "\\ufdd0-\\ufdef\\ufffe\\uffff]*$"
+)
 # What XML 1.0 (section 2.2, "Char") cannot carry at all, for output that must stay well-formed
 # whatever is stored.
 _NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

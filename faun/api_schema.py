@@ -7,6 +7,8 @@ from typing import Any
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 
+from core.text import LINE_PATTERN
+
 
 class AutoSchema(SpectacularAutoSchema):
     """Marks reads as open to anonymous callers wherever the permission lets them read."""
@@ -74,4 +76,21 @@ def add_error_responses(result: dict[str, Any], generator: Any, **kwargs: Any) -
                     "headers",
                     {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds."}},
                 )
+    return result
+
+
+def add_text_patterns(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
+    """drf-spectacular hook: every free-text query parameter says, as a `pattern`, that it holds
+    no control character, lone surrogate or noncharacter, which the site refuses in any query
+    parameter with a 400 (faun.middleware.ControlCharactersMiddleware)."""
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if (
+                    parameter.get("in") == "query"
+                    and schema.get("type") == "string"
+                    and not {"enum", "format", "pattern"} & set(schema)
+                ):
+                    schema["pattern"] = LINE_PATTERN
     return result
