@@ -17,9 +17,10 @@ class UserAdmin(DjangoUserAdmin):
     ]
     list_filter = ["is_staff", "is_superuser", "is_active", "email_verified_at"]
     search_fields = ["username", "email", "display_name"]
-    readonly_fields = ["karma"]
+    # Suspensions go through the moderation queue, which logs them (docs/moderation.md#bans).
+    readonly_fields = ["karma", "banned_until", "ban_reason"]
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         ("Profile", {"fields": ("display_name", "bio", "website", "email_verified_at")}),
-        ("Standing", {"fields": ("karma",)}),
+        ("Standing", {"fields": ("karma", "banned_until", "ban_reason")}),
     )

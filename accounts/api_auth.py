@@ -32,6 +32,9 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         token = api_token_authenticate(raw=raw)
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+        if token.user.is_suspended:
+            # A moderator's suspension covers the API too (docs/moderation.md#bans).
+            raise exceptions.AuthenticationFailed(token.user.suspension_notice)
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:

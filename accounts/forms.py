@@ -78,6 +78,7 @@ class LoginForm(auth_forms.AuthenticationForm):
         "invalid_login": "That username and password do not match an account. "
         "Passwords are case-sensitive.",
         "rate_limited": "Too many failed log-ins. Try again %(wait)s, or reset your password.",
+        "suspended": "%(notice)s",
     }
 
     def __init__(self, request: HttpRequest | None = None, *args: Any, **kwargs: Any) -> None:
@@ -105,11 +106,26 @@ class LoginForm(auth_forms.AuthenticationForm):
             cleaned = super().clean()
         except ValidationError as exc:
             if exc.code == "invalid_login":
+                self._refuse_if_suspended()
                 per_account.hit(username)
                 per_client.hit(ip)
             raise
         per_account.reset(username)
         return cleaned
+
+    def _refuse_if_suspended(self) -> None:
+        """The backend refuses a suspended account like a wrong password; with the right
+        password, say why instead (docs/moderation.md#bans)."""
+        try:
+            user = User.objects.get_by_natural_key(self.cleaned_data.get("username"))
+        except User.DoesNotExist:
+            return
+        if user.is_suspended and user.check_password(self.cleaned_data.get("password") or ""):
+            raise ValidationError(
+                self.error_messages["suspended"],
+                code="suspended",
+                params={"notice": user.suspension_notice},
+            )
 
 
 class VerifyResendForm(forms.Form):

@@ -1,16 +1,22 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import UTC, datetime
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 
 from core.canonical import text_fold
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_]{3,30}$"
+BAN_REASON_MAX_LENGTH = 300
+# What `banned_until` holds for a ban with no end: far enough never to pass, near enough for every
+# database's date range.
+BANNED_FOREVER = datetime(9999, 12, 31, tzinfo=UTC)
 username_validator = RegexValidator(
     USERNAME_PATTERN,
     "Use 3 to 30 letters, digits or underscores.",
@@ -50,6 +56,10 @@ class User(AbstractUser):
     # Upvotes other members gave the account's posts and comments, kept in each vote's
     # transaction by the apps that own the votes (docs/moderation.md#karma).
     karma = models.IntegerField(default=0)
+    # A moderator's suspension: no log-in, no writing, no API until then (a far-future date for
+    # a ban; null when none), and the reason the member is told (docs/moderation.md#bans).
+    banned_until = models.DateTimeField(null=True, blank=True)
+    ban_reason = models.CharField(max_length=BAN_REASON_MAX_LENGTH, blank=True)
 
     objects = CaseInsensitiveUserManager()  # type: ignore[misc]
 
@@ -81,6 +91,28 @@ class User(AbstractUser):
     @property
     def shown_name(self) -> str:
         return self.display_name or self.username
+
+    @property
+    def is_suspended(self) -> bool:
+        """Suspended or banned by a moderator, now."""
+        return self.banned_until is not None and self.banned_until > timezone.now()
+
+    @property
+    def is_banned(self) -> bool:
+        """Banned for good: a suspension with no end."""
+        return self.banned_until is not None and self.banned_until >= BANNED_FOREVER
+
+    @property
+    def suspension_notice(self) -> str:
+        """What a suspended member is told when the site refuses them ("" when not suspended)."""
+        if not self.is_suspended or self.banned_until is None:
+            return ""
+        if self.is_banned:
+            notice = "This account is banned"
+        else:
+            until = self.banned_until
+            notice = f"This account is suspended until {until:%b} {until.day}, {until:%Y %H:%M} UTC"
+        return f"{notice}: {self.ban_reason}" if self.ban_reason else f"{notice}."
 
 
 class ApiToken(models.Model):

@@ -1,4 +1,5 @@
-"""Accounts: sign-up and email verification, profile edits, email and password changes, deletion.
+"""Accounts: sign-up and email verification, profile edits, email and password changes, deletion,
+and a moderator's suspension (docs/moderation.md#bans).
 
 Links in emails are signed with `django.core.signing` (SECRET_KEY, a salt per purpose, a maximum
 age) and carry a fingerprint of the account's email state: the address and when it was verified.
@@ -10,6 +11,7 @@ Every email goes through the outbox (`email_queue`), in the same transaction as 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -26,7 +28,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from accounts.models import User, username_validator
+from accounts.models import BAN_REASON_MAX_LENGTH, User, username_validator
 from accounts.signals import user_deleting
 from core.links import absolute_url
 from core.signing import InvalidLink, signed_loads
@@ -368,3 +370,51 @@ def user_delete(*, user: User) -> None:
     user_deleting.send(sender=User, user=user)
     OutboundEmail.objects.filter(to=user.email).delete()
     user.delete()
+
+
+class SuspensionRefused(Exception):
+    """A suspension (or lifting one) cannot happen as asked; the message says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@transaction.atomic
+def user_suspend(*, user: User, until: datetime, reason: str) -> User:
+    """Suspend `user` until `until` (BANNED_FOREVER for a ban) for `reason`: they cannot log in,
+    their sessions and API tokens stop working, and the writing services refuse them.
+
+    Under the account's row lock; raises SuspensionRefused for a staff account, a reason that is
+    empty, longer than 300 characters or not one line of text, a date already past, and an
+    account already suspended (another moderator just did it: lift that first).
+    """
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    reason = " ".join(reason.split())
+    if locked.is_staff:
+        raise SuspensionRefused("Staff accounts are not suspended here; ask an administrator.")
+    if not reason or len(reason) > BAN_REASON_MAX_LENGTH:
+        raise SuspensionRefused(f"Give a reason of 1 to {BAN_REASON_MAX_LENGTH} characters.")
+    if problem := text_problem(reason):
+        raise SuspensionRefused(problem)
+    if until <= timezone.now():
+        raise SuspensionRefused("Choose a date in the future.")
+    if locked.is_suspended:
+        raise SuspensionRefused(
+            f"{locked.username} is already suspended. {locked.suspension_notice}"
+        )
+    locked.banned_until, locked.ban_reason = until, reason
+    locked.save(update_fields=["banned_until", "ban_reason"])
+    return locked
+
+
+@transaction.atomic
+def user_reinstate(*, user: User) -> User:
+    """Lift `user`'s suspension or ban. Raises SuspensionRefused when there is none (another
+    moderator just lifted it, or it ran out)."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if not locked.is_suspended:
+        raise SuspensionRefused(f"{locked.username} is not suspended.")
+    locked.banned_until, locked.ban_reason = None, ""
+    locked.save(update_fields=["banned_until", "ban_reason"])
+    return locked

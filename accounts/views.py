@@ -33,7 +33,7 @@ from accounts.signals import settings_sections
 from core import ratelimit
 from core.sections import sections_from
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "accounts.backends.AccountBackend"
 SIGNUP_EMAIL_SESSION_KEY = "accounts_signup_email"
 
 

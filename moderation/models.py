@@ -86,3 +86,81 @@ class Flag(models.Model):
     @property
     def is_open(self) -> bool:
         return self.dismissed_at is None
+
+
+class ModerationAction(models.Model):
+    """One thing a moderator did, shown in the public moderation log (/moderations/): who,
+    what, when, why, and the item. It names members by username only: nothing private (no
+    email, no address) is ever stored here."""
+
+    class Kind(models.TextChoices):
+        POST_REMOVED = "post-removed", "removed a post"
+        POST_RESTORED = "post-restored", "restored a post"
+        POST_FLAGS_DISMISSED = "post-flags-dismissed", "dismissed the flags on a post"
+        POST_EDITED = "post-edited", "edited a post"
+        COMMENT_REMOVED = "comment-removed", "removed a comment"
+        COMMENT_RESTORED = "comment-restored", "restored a comment"
+        COMMENT_FLAGS_DISMISSED = "comment-flags-dismissed", "dismissed the flags on a comment"
+        MEMBER_SUSPENDED = "member-suspended", "suspended a member"
+        MEMBER_BANNED = "member-banned", "banned a member"
+        MEMBER_REINSTATED = "member-reinstated", "lifted a member's suspension"
+
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    post = models.ForeignKey(
+        "posts.Post", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    comment = models.ForeignKey(
+        "discussion.Comment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The member a suspension, ban or reinstatement is about.",
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    # What changed, in words: "title: “old” → “new”", "until Dec 6, 2026".
+    details = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The log, newest first (keyset on created_at, id).
+            models.Index(fields=["-created_at", "-id"], name="moderationaction_log_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=[
+                        "post-removed",
+                        "post-restored",
+                        "post-flags-dismissed",
+                        "post-edited",
+                        "comment-removed",
+                        "comment-restored",
+                        "comment-flags-dismissed",
+                        "member-suspended",
+                        "member-banned",
+                        "member-reinstated",
+                    ]
+                ),
+                name="moderationaction_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.moderator_id} {self.kind} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -8,6 +8,11 @@ from django.dispatch import Signal
 # core.sections.PageSection, shown under the post in receiver order (the discussion's thread).
 post_page_sections = Signal()
 
+# Sent by `post_remove` inside its transaction, with `post`, `moderator` and `reason`, when a
+# moderator removes a post (from its page, the API or the moderation queue): moderation logs it
+# and settles the post's flags; an exception rolls the removal back.
+post_removed = Signal()
+
 # Sent by a member's profile page with `request`, `profile_user` and `viewer`. Each receiver
 # returns a core.sections.PageSection, shown under the name in receiver order (their standing).
 profile_sections = Signal()

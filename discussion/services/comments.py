@@ -26,6 +26,7 @@ from discussion.models import (
 from discussion.ranking import comment_points
 from discussion.services.errors import CommentActionNotAllowed, CommentRejected
 from discussion.services.notifications import notifications_for_new_comment
+from discussion.signals import comment_removed
 from posts.models import Post
 from posts.services.discussion import post_discussion_update
 
@@ -108,6 +109,9 @@ def comment_create(
     same author in the same place within DISCUSSION_DUPLICATE_SECONDS is a double submit: the
     first comment is returned and nothing new is written.
     """
+    if author.is_suspended:
+        # Refused like an unverified member (403 in the API): docs/moderation.md#bans.
+        raise CommentRejected(author.suspension_notice, code="unverified")
     if not author.is_active or not author.is_verified:
         raise CommentRejected(
             "Verify your email address before commenting: follow the link we emailed.",
@@ -234,4 +238,8 @@ def comment_remove(*, comment: Comment, moderator: User, reason: str) -> Comment
     problem = text_problem(reason)
     if problem:
         raise CommentRejected(problem)
-    return _take_down(comment=comment, status=Comment.Status.REMOVED, by=moderator, reason=reason)
+    removed = _take_down(
+        comment=comment, status=Comment.Status.REMOVED, by=moderator, reason=reason
+    )
+    comment_removed.send(sender=Comment, comment=removed, moderator=moderator, reason=reason)
+    return removed

@@ -15,8 +15,11 @@ from posts.services.discussion import post_discussion_update
 
 
 def _rescore(*, comment: Comment, delta: int) -> None:
+    # The comment's row only (`of`): the join would lock the post's too, before the author's row
+    # that karma updates, the reverse of the order votes on posts and new comments take them in
+    # (author, then post: docs/moderation.md#karma), and they would deadlock.
     locked = (
-        Comment.objects.select_for_update()
+        Comment.objects.select_for_update(of=("self",))
         .select_related("post")
         .only("score", "flag_count", "author_id", "post__author_id")
         .get(pk=comment.pk)
@@ -41,6 +44,8 @@ def comment_vote_cast(*, user: User, comment: Comment) -> bool:
         raise CommentActionNotAllowed("You cannot vote on your own comment.")
     if not user.is_verified:
         raise CommentActionNotAllowed("Verify your email address before voting.")
+    if user.is_suspended:
+        raise CommentActionNotAllowed(user.suspension_notice)
     if not comment.is_published:
         raise CommentActionNotAllowed("This comment is not open for votes.")
     try:

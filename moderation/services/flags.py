@@ -17,6 +17,8 @@ from posts.services.moderation import post_flags_store, post_lock
 
 
 def _check_flagger(user: User) -> None:
+    if user.is_suspended:
+        raise FlagNotAllowed(user.suspension_notice)
     if not user.is_active or not user.is_verified:
         raise FlagNotAllowed("Verify your email address before flagging.")
     needed = settings.MODERATION_FLAG_MIN_KARMA

@@ -54,6 +54,9 @@ _TIMELINE_DESCRIPTION_MAX = TimelineEvent._meta.get_field("description").max_len
 
 
 def check_author(author: User) -> None:
+    if author.is_suspended:
+        # Refused like an unverified member (403 in the API): docs/moderation.md#bans.
+        raise PostRejected({NON_FIELD: [author.suspension_notice]}, code="unverified")
     if not author.is_active or not author.is_verified:
         raise PostRejected(
             {NON_FIELD: ["Verify your email address before posting: follow the link we emailed."]},

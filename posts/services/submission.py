@@ -34,6 +34,7 @@ from posts.services.rules import (
 )
 from posts.services.search import post_search_index
 from posts.services.voting import submitter_vote_cast
+from posts.signals import post_removed
 from posts.tasks import post_fetch_preview, post_render_card
 
 CARD_REQUEST_SECONDS = 600
@@ -226,3 +227,4 @@ def post_remove(*, post: Post, moderator: User, reason: str) -> None:
     post.removed_by = moderator
     post.removed_reason = reason
     post.save(update_fields=["status", "removed_by", "removed_reason", "updated_at"])
+    post_removed.send(sender=Post, post=post, moderator=moderator, reason=reason)

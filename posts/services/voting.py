@@ -59,6 +59,8 @@ def vote_cast(*, user: User, post: Post) -> bool:
         raise VoteNotAllowed("You cannot vote on your own post.")
     if not user.is_verified:
         raise VoteNotAllowed("Verify your email address before voting.")
+    if user.is_suspended:
+        raise VoteNotAllowed(user.suspension_notice)
     if post.status != Post.Status.PUBLISHED:
         raise VoteNotAllowed("This post is not open for votes.")
     try:
