@@ -208,3 +208,41 @@ def test_followed_entities_join_the_personal_digest(story):
     since = {reader.pk: now - timedelta(days=7), other.pk: now - timedelta(days=7)}
     chosen = followed_post_ids_for(user_ids=[reader.pk, other.pk], since=since, until=now, limit=10)
     assert chosen == {reader.pk: [story["newer"].pk], other.pk: []}
+
+
+@pytest.mark.postgres
+def test_entities_leads_and_quotes_are_in_the_postgres_search_document():
+    from posts.search import parse_query
+    from posts.selectors.discovery import post_search
+
+    def search(text: str) -> list[int]:
+        return [p.pk for p in post_search(viewer=None, query=parse_query(text)).items]
+
+    entity = PostFactory(
+        title="Weekly notes", entities=[("Quillstore", "The database.", "project")]
+    )
+    lead = PostFactory(title="Other notes", lead="Quillstore grows a columnar engine.")
+    quote = PostFactory(
+        title="More notes", quote="Quillstore is fast now.", quote_source="its blog"
+    )
+    found = search("quillstore")
+    assert set(found[:2]) == {entity.pk, lead.pk}  # weight B, above the quote's C
+    assert found[-1] == quote.pk
+    assert search('entity:"QUILLSTORE"') == [entity.pk]
+    assert search("entity:quillstore columnar") == []
+
+
+@pytest.mark.postgres
+def test_an_entity_renamed_in_the_admin_reindexes_its_posts(admin_client):
+    from posts.search import parse_query
+    from posts.selectors.discovery import post_search
+
+    post = PostFactory(title="Weekly notes", entities=[("Quilstore", "Typo.", "project")])
+    entity = Entity.objects.get()
+    response = admin_client.post(
+        f"/admin/posts/entity/{entity.pk}/change/",
+        {"name": "Quillstore", "kind": "project", "slug": "quillstore"},
+    )
+    assert response.status_code == 302
+    found = post_search(viewer=None, query=parse_query("quillstore")).items
+    assert [p.pk for p in found] == [post.pk]

@@ -108,6 +108,8 @@ def test_admin_edits_reindex_the_post_and_a_renamed_tag_its_posts(admin_client):
             "key_facts-INITIAL_FORMS": "0",
             "timeline_events-TOTAL_FORMS": "0",
             "timeline_events-INITIAL_FORMS": "0",
+            "entity_rows-TOTAL_FORMS": "0",
+            "entity_rows-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
