@@ -392,6 +392,10 @@ MODERATION_NEW_ACCOUNT_DAYS = env_int("MODERATION_NEW_ACCOUNT_DAYS", 14)
 # until a moderator decides.
 MODERATION_FLAG_MIN_KARMA = env_int("MODERATION_FLAG_MIN_KARMA", 10)
 MODERATION_FLAG_HIDE_THRESHOLD = env_int("MODERATION_FLAG_HIDE_THRESHOLD", 3)
+# Suggested edits: the karma a member needs to suggest a title or tags for someone else's post,
+# and how many members suggesting the same get it applied.
+MODERATION_SUGGEST_MIN_KARMA = env_int("MODERATION_SUGGEST_MIN_KARMA", 10)
+MODERATION_SUGGESTION_QUORUM = env_int("MODERATION_SUGGESTION_QUORUM", 3)
 # Link previews: seconds allowed for the whole fetch of the linked page.
 LINK_PREVIEW_TIMEOUT_SECONDS = env_int("LINK_PREVIEW_TIMEOUT_SECONDS", 5)
 # TEST-ONLY: lets link previews fetch from 127.0.0.0/8 and ::1 on any port, so tests can serve

@@ -20,7 +20,12 @@ FEED_LENGTH = 30
 
 def entry_title(entry: ModerationAction) -> str:
     """ "ada removed a post: “Buy cheap watches”": who did what to what, in words."""
-    who = entry.moderator.username if entry.moderator else "a moderator"
+    if entry.moderator is not None:
+        who = entry.moderator.username
+    elif entry.kind == ModerationAction.Kind.POST_SUGGESTION_APPLIED:
+        who = settings.SITE_NAME
+    else:
+        who = "a moderator"
     if entry.post is not None:
         what = f": “{entry.post.title}”"
     elif entry.comment is not None:

@@ -73,3 +73,14 @@ class SuspendForm(forms.Form):
     def days(self) -> int | None:
         duration = self.cleaned_data["duration"]
         return None if duration == "ban" else int(duration)
+
+
+class SuggestForm(forms.Form):
+    """A member's better title and tags for someone else's post."""
+
+    title = forms.CharField(max_length=TITLE_MAX_LENGTH + 1)
+    tags = forms.ModelMultipleChoiceField(
+        queryset=Tag.objects.order_by("slug"),
+        to_field_name="slug",
+        widget=forms.CheckboxSelectMultiple,
+    )

@@ -104,6 +104,10 @@ class ModerationAction(models.Model):
         MEMBER_SUSPENDED = "member-suspended", "suspended a member"
         MEMBER_BANNED = "member-banned", "banned a member"
         MEMBER_REINSTATED = "member-reinstated", "lifted a member's suspension"
+        POST_SUGGESTION_APPLIED = (
+            "post-suggestion-applied",
+            "applied members' suggested edit to a post",
+        )
 
     moderator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -156,6 +160,7 @@ class ModerationAction(models.Model):
                         "member-suspended",
                         "member-banned",
                         "member-reinstated",
+                        "post-suggestion-applied",
                     ]
                 ),
                 name="moderationaction_kind_valid",
@@ -164,3 +169,36 @@ class ModerationAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.moderator_id} {self.kind} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Suggestion(models.Model):
+    """A member's better title or tags for someone else's post. When MODERATION_SUGGESTION_QUORUM
+    members suggest the same, it is applied and logged; until then the submitter sees them on
+    their post (docs/moderation.md#suggested-edits)."""
+
+    class Kind(models.TextChoices):
+        TITLE = "title", "Title"
+        TAGS = "tags", "Tags"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="suggestions"
+    )
+    post = models.ForeignKey("posts.Post", on_delete=models.CASCADE, related_name="suggestions")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # The title as suggested, or the tags' slugs in alphabetical order, separated by spaces: the
+    # same suggestion is the same string.
+    value = models.CharField(max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["post", "kind", "value"], name="suggestion_post_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "post", "kind"], name="suggestion_once"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["title", "tags"]), name="suggestion_kind_valid"
+            ),
+            models.CheckConstraint(condition=~Q(value=""), name="suggestion_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} suggests {self.kind} {self.value!r} for {self.post_id}"

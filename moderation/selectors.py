@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from core.pagination import KeysetPage, Ordering, keyset_paginate
 from discussion.models import Comment
-from moderation.models import Flag, ModerationAction
+from moderation.models import Flag, ModerationAction, Suggestion
 from posts.models import Post
 
 
@@ -188,3 +188,33 @@ def moderation_log(
         "member__username",
     )
     return keyset_paginate(rows, ordering=LOG_ORDER, after=after, page_size=page_size)
+
+
+@dataclass(frozen=True)
+class PendingSuggestion:
+    """A title or a set of tags members suggest for a post, and how many of them."""
+
+    kind: str
+    value: str
+    count: int
+
+
+def suggestions_pending(*, post: Post) -> list[PendingSuggestion]:
+    """What members suggest for `post`, most backed first: one query."""
+    rows = (
+        Suggestion.objects.filter(post=post)
+        .values("kind", "value")
+        .annotate(n=Count("id"))
+        .order_by("kind", "-n", "value")
+    )
+    return [PendingSuggestion(row["kind"], row["value"], row["n"]) for row in rows]
+
+
+def suggestions_of(*, user: User, post: Post) -> dict[str, str]:
+    """`user`'s own suggestions for `post`, by kind."""
+    return dict(Suggestion.objects.filter(user=user, post=post).values_list("kind", "value"))
+
+
+def can_suggest(*, user: User) -> bool:
+    """Whether the member's standing lets them suggest edits (the service checks the rest)."""
+    return user.is_verified and user.karma >= settings.MODERATION_SUGGEST_MIN_KARMA

@@ -8,6 +8,7 @@ app_name = "moderation"
 urlpatterns = [
     path("p/<str:short_id>/-/flag/", views.post_flag_view, name="post_flag"),
     path("c/<str:short_id>/flag/", views.comment_flag_view, name="comment_flag"),
+    path("p/<str:short_id>/-/suggest/", views.post_suggest_view, name="post_suggest"),
     # The public log.
     path("moderations/", views.log, name="log"),
     path("moderations.rss", feeds.ModerationLogFeed(), name="log_rss"),

@@ -21,15 +21,17 @@ from core.http import bad_request, page_size_from, safe_next
 from core.pagination import InvalidCursor
 from discussion.selectors import comment_get_public
 from moderation.feeds import entry_link, entry_title
-from moderation.forms import FlagForm, PostEditForm, ReasonForm, SuspendForm
-from moderation.models import Flag
+from moderation.forms import FlagForm, PostEditForm, ReasonForm, SuggestForm, SuspendForm
+from moderation.models import Flag, Suggestion
 from moderation.selectors import (
     can_flag,
+    can_suggest,
     flag_of,
     member_get_for_moderation,
     member_standing,
     moderation_log,
     moderation_queue,
+    suggestions_of,
 )
 from moderation.services.actions import (
     ModerationConflict,
@@ -44,8 +46,9 @@ from moderation.services.actions import (
     moderation_post_remove,
     moderation_post_restore,
 )
-from moderation.services.errors import FlagNotAllowed
+from moderation.services.errors import FlagNotAllowed, SuggestionRejected
 from moderation.services.flags import comment_flag, comment_unflag, post_flag, post_unflag
+from moderation.services.suggestions import post_suggest
 from posts.models import Post
 from posts.selectors.posts import post_get_for_page, post_get_published
 
@@ -381,4 +384,54 @@ def log(request: HttpRequest) -> HttpResponse:
             "feed_rss": reverse("moderation:log_rss"),
             "feed_atom": reverse("moderation:log_atom"),
         },
+    )
+
+
+# Suggested edits.
+
+
+@login_required
+def post_suggest_view(request: HttpRequest, short_id: str) -> HttpResponse:
+    """GET: the post's title and tags (or the member's own suggestion) to change; POST: suggest."""
+    post = post_get_published(short_id=short_id)
+    member = cast(User, request.user)
+    own = suggestions_of(user=member, post=post)
+    initial = {
+        "title": own.get(Suggestion.Kind.TITLE, post.title),
+        "tags": own[Suggestion.Kind.TAGS].split()
+        if Suggestion.Kind.TAGS in own
+        else [tag.slug for tag in post.tags.all()],
+    }
+    form = SuggestForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            applied = post_suggest(
+                user=member,
+                post=post,
+                title=form.cleaned_data["title"],
+                tags=list(form.cleaned_data["tags"]),
+            )
+        except SuggestionRejected as exc:
+            form.add_error(exc.field or None, exc.message)
+        else:
+            messages.success(
+                request,
+                "Enough members suggested the same: the post is edited."
+                if applied
+                else "Thank you: your suggestion is recorded. "
+                f"It is applied once {settings.MODERATION_SUGGESTION_QUORUM} members agree.",
+            )
+            return redirect(post)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "moderation/suggest.html",
+        {
+            "post": post,
+            "form": form,
+            "can_suggest": can_suggest(user=member),
+            "min_karma": settings.MODERATION_SUGGEST_MIN_KARMA,
+            "quorum": settings.MODERATION_SUGGESTION_QUORUM,
+        },
+        status=status,
     )

@@ -22,11 +22,12 @@ from moderation.services.actions import (
     moderation_post_remove,
 )
 from moderation.services.flags import post_flag
+from moderation.services.suggestions import post_suggest
 from posts.services.voting import vote_cast
 from tests.accounts.factories import UserFactory
 from tests.discussion.factories import CommentFactory
 from tests.moderation.factories import trusted
-from tests.posts.factories import PostFactory
+from tests.posts.factories import PostFactory, TagFactory
 from tests.posts.test_posting_concurrency import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -132,3 +133,25 @@ def test_votes_and_comments_on_one_members_posts_at_once_all_count_without_deadl
     post.refresh_from_db()
     assert post.score == 4
     assert Comment.objects.get(pk=comment.pk).score == 4
+
+
+def test_the_last_members_of_a_quorum_suggesting_at_once_apply_it_once(settings):
+    settings.MODERATION_SUGGESTION_QUORUM = 3
+    post = PostFactory(title="Clickbait title", tags=[TagFactory()])
+    tags = list(post.tags.all())
+    members = [trusted() for _ in range(4)]
+    post_suggest(user=members[0], post=post, title="Plain title", tags=tags)
+
+    results = race(
+        *(
+            lambda m=m: post_suggest(user=m, post=post, title="Plain title", tags=tags)
+            for m in members[1:]
+        )
+    )
+
+    # Under the post's lock: the second reaches the quorum and applies it; the third finds the
+    # title already what it suggests.
+    assert sorted(results) == [[], [], ["title"]], results
+    post.refresh_from_db()
+    assert post.title == "Plain title"
+    assert ModerationAction.objects.filter(kind="post-suggestion-applied").count() == 1
