@@ -36,13 +36,14 @@ _NOT_IN_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f\ud800-\udfff{_NONCHARACTERS}]")
 _NOT_IN_TEXT = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff{_NONCHARACTERS}]")
 # The same rules as JSON Schema patterns, for the API's schema (faun/api_schema.py): a pattern
 # escapes each code point as \uXXXX, which ECMA-262 regular expressions (JSON Schema's dialect)
-# and Python's read alike. The noncharacters of the planes above the first cannot be written in
-# that notation without the `u` flag and are left out of the pattern (the API still refuses them).
-_PATTERN_LINE = "\\u0000-\\u001f\\u007f-\\u009f\\ud800-\\udfff\\ufdd0-\\ufdef\\ufffe\\uffff"
+# and Python's read alike. Lone surrogates (no UTF-8 text can hold one, and regex engines that
+# work on Unicode scalar values cannot name them) and the noncharacters of the planes above the
+# first (not writable in that notation without the `u` flag) are left out of the patterns: the
+# API still refuses them.
+_PATTERN_LINE = "\\u0000-\\u001f\\u007f-\\u009f\\ufdd0-\\ufdef\\ufffe\\uffff"
 LINE_PATTERN = f"^[^{_PATTERN_LINE}]*$"
 TEXT_PATTERN = (
-    "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\ud800-\\udfff"
-    "\\ufdd0-\\ufdef\\ufffe\\uffff]*$"
+    "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\ufdd0-\\ufdef\\ufffe\\uffff]*$"
 )
 # What XML 1.0 (section 2.2, "Char") cannot carry at all, for output that must stay well-formed
 # whatever is stored.
