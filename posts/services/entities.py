@@ -11,7 +11,8 @@ import re
 from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Lower
 from django.utils.text import slugify
 
 from core.canonical import text_fold
@@ -59,8 +60,11 @@ def entity_get_or_create(*, name: str, kind: str) -> Entity:
     Safe against a concurrent creation of the same name or slug: the unique constraints decide
     and the loser reads the winner's row (or takes the next slug)."""
     key = entity_name_key(name)
+    # The database's own LOWER() (entity_name_ci_unique) may equate two names the folded key
+    # keeps apart: such a name is that entity too, rather than a constraint error.
+    same = Q(name_key=key) | Q(lower_name=Lower(Value(name)))
     for _ in range(5):
-        existing = Entity.objects.filter(name_key=key).first()
+        existing = Entity.objects.alias(lower_name=Lower("name")).filter(same).first()
         if existing is not None:
             return existing
         try:

@@ -4,9 +4,14 @@ the key entities, through the submit form, the post page, the API and the feeds.
 from __future__ import annotations
 
 import json
+import re
 
 import feedparser
 import pytest
+from django.core.cache import cache
+from hypothesis import HealthCheck, given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 
 from posts.models import Entity, Post
 from posts.services.entities import entity_get_or_create
@@ -425,3 +430,42 @@ def test_the_admin_edits_a_posts_entities_inline(client, member):
     )
     assert response.status_code == 302
     assert Entity.objects.get(slug="kubeforge").name_key == "kubeforge"
+
+
+ENTITY_CHARS = st.one_of(
+    st.characters(exclude_categories=("Cc", "Cs")),
+    st.sampled_from(["_", "-", ".", "+", "#", " ", "\u0130", "\u0131", "\u00df", "\uff23"]),
+)
+
+
+@examples(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(names=st.lists(st.text(ENTITY_CHARS, min_size=1, max_size=40), min_size=1, max_size=3))
+def test_any_entity_name_is_a_field_error_or_an_entity_with_a_valid_slug(
+    member_client, settings, names
+):
+    """Whatever the names, the API answers 201 or 400 (never 500), and every entity created has
+    a slug its page can be reached by."""
+    settings.POST_DAILY_LIMIT = 1_000
+    cache.clear()  # the API's write throttle
+    TagFactory(slug="rust")
+    entities = [{"name": name, "kind": "project", "role": "A role."} for name in names]
+    response = api_submit(member_client, api_payload(url="", entities=entities))
+    assert response.status_code in (201, 400), response.content
+    if response.status_code == 201:
+        for entity in response.json()["entities"]:
+            assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", entity["slug"])
+            assert member_client.get(f"/e/{entity['slug']}/").status_code == 200
+    Post.objects.all().delete()
+
+
+def test_a_name_the_database_equates_is_the_same_entity_even_with_a_stale_key():
+    # A row written around the service (a script, an older folding rule) with another key:
+    # its name still matches in any case instead of failing the database's unique LOWER(name).
+    stale = EntityFactory(name="Kubeforge", name_key="kubeforge-old")
+    assert entity_get_or_create(name="KUBEFORGE", kind="project") == stale
