@@ -469,3 +469,23 @@ def test_a_name_the_database_equates_is_the_same_entity_even_with_a_stale_key():
     # its name still matches in any case instead of failing the database's unique LOWER(name).
     stale = EntityFactory(name="Kubeforge", name_key="kubeforge-old")
     assert entity_get_or_create(name="KUBEFORGE", kind="project") == stale
+
+
+def test_lead_quote_source_and_entities_are_text_everywhere(client):
+    payload = '<img src=x onerror="alert(1)">'
+    post = PostFactory(
+        lead=f"Lead {payload}",
+        quote=f"Quote {payload}",
+        quote_source=f"Source {payload}",
+        quote_url="https://lwn.example/q?a=1&b=<2>",
+        entities=[(f"Name {payload}", f"Role {payload}", "project")],
+    )
+    slug = Entity.objects.get().slug
+    for url in (post.get_absolute_url(), f"/e/{slug}/", "/feeds/newest.rss"):
+        assert "<img" not in client.get(url).content.decode(), url
+    (item,) = client.get("/feeds/newest.json").json()["items"]
+    assert "<img" not in item["content_html"]
+    assert item["summary"] == f"Lead {payload}"  # JSON Feed's summary is plain text
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert "Name &lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page
+    assert 'cite="https://lwn.example/q?a=1&amp;b=&lt;2&gt;"' in page
