@@ -383,6 +383,7 @@ def log(request: HttpRequest) -> HttpResponse:
             "nav": "moderations",
             "feed_rss": reverse("moderation:log_rss"),
             "feed_atom": reverse("moderation:log_atom"),
+            "feed_json": reverse("moderation:log_json"),
         },
     )
 

@@ -12,7 +12,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from core.feeds import JSON_FEED_VERSION, JsonFeed
+from moderation.services.actions import moderation_post_remove
 from posts.services.follows import feed_token_reset, follow_add
+from tests.accounts.factories import UserFactory
 from tests.discussion.factories import CommentFactory
 from tests.posts.factories import ChannelFactory, ChannelMembershipFactory, PostFactory, TagFactory
 
@@ -34,6 +36,9 @@ def feeds(member):
     )
     CommentFactory(post=post, author=member, body="Finally **done**.")
     follow_add(user=member, target=channel)
+    moderation_post_remove(
+        moderator=UserFactory(is_staff=True), post=PostFactory(title="Spam"), reason="Spam."
+    )
     token = feed_token_reset(user=member).secret
     posts_feeds = [
         "/feeds/home",
@@ -76,7 +81,7 @@ def json_feed(client, url: str) -> dict:
 
 
 def test_every_posts_and_comments_feed_has_a_valid_json_feed_twin(client, feeds):
-    for base in feeds["posts"] + feeds["comments"] + ["/feeds/search?q=rust"]:
+    for base in feeds["posts"] + feeds["comments"] + ["/feeds/search?q=rust", "/moderations"]:
         rss = f"{base}.rss" if "?" not in base else base.replace("?", ".rss?")
         json_url = f"{base}.json" if "?" not in base else base.replace("?", ".json?")
         document = json_feed(client, json_url)
@@ -113,6 +118,7 @@ def test_pages_advertise_their_json_feed(client, feeds):
         "/d/lwn.example/": "/feeds/d/lwn.example.json",
         "/search?q=rust": "/feeds/search.json?q=rust",
         "/comments/": "/feeds/comments.json",
+        "/moderations/": "/moderations.json",
     }
     for page, feed in pages.items():
         html = client.get(page).content.decode()
