@@ -117,26 +117,35 @@ class MyFeedView(APIView):
 
 
 class FollowSerializer(serializers.Serializer):
-    """Something the user follows: a tag (slug), a channel (handle) or a user (username)."""
+    """Something the user follows: a tag (slug), a channel (handle), a user (username) or a key
+    entity (slug)."""
 
     type = serializers.SerializerMethodField()
-    target = serializers.SerializerMethodField(help_text="Tag slug, channel handle or username.")
+    target = serializers.SerializerMethodField(
+        help_text="Tag slug, channel handle, username or entity slug."
+    )
     html_url = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
 
-    @extend_schema_field(serializers.ChoiceField(choices=["tag", "channel", "user"]))
+    @extend_schema_field(serializers.ChoiceField(choices=["tag", "channel", "user", "entity"]))
     def get_type(self, follow: Follow) -> str:
-        return "tag" if follow.tag_id else "channel" if follow.channel_id else "user"
+        if follow.tag_id:
+            return "tag"
+        if follow.channel_id:
+            return "channel"
+        return "entity" if follow.entity_id else "user"
 
     def get_target(self, follow: Follow) -> str:
         if follow.tag_id:
             return follow.tag.slug  # type: ignore[union-attr]
         if follow.channel_id:
             return follow.channel.handle  # type: ignore[union-attr]
+        if follow.entity_id:
+            return follow.entity.slug  # type: ignore[union-attr]
         return follow.followed_user.username  # type: ignore[union-attr]
 
     def get_html_url(self, follow: Follow) -> str:
-        target = follow.tag or follow.channel or follow.followed_user
+        target = follow.tag or follow.channel or follow.entity or follow.followed_user
         request = self.context.get("request")
         path = target.get_absolute_url()  # type: ignore[union-attr]
         return request.build_absolute_uri(path) if request else path

@@ -246,3 +246,17 @@ def test_an_entity_renamed_in_the_admin_reindexes_its_posts(admin_client):
     assert response.status_code == 302
     found = post_search(viewer=None, query=parse_query("quillstore")).items
     assert [p.pk for p in found] == [post.pk]
+
+
+def test_the_api_lists_a_followed_entity_among_my_follows(client, story):
+    reader = UserFactory()
+    follow_add(user=reader, target=Entity.objects.get(slug="kubeforge"))
+    client.force_login(reader)
+    response = client.get("/api/v1/me/follows/")
+    assert response.status_code == 200
+    (follow,) = response.json()["results"]
+    assert follow["type"] == "entity"
+    assert follow["target"] == "kubeforge"
+    assert follow["html_url"] == "http://testserver/e/kubeforge/"
+    feed = client.get("/api/v1/me/feed/?order=newest").json()["results"]
+    assert [item["title"] for item in feed] == [story["newer"].title, story["older"].title]
