@@ -205,9 +205,9 @@ class HiddenPostAdmin(admin.ModelAdmin):
 
 @admin.register(Follow)
 class FollowAdmin(admin.ModelAdmin):
-    list_display = ["user", "tag", "channel", "followed_user", "created_at"]
-    raw_id_fields = ["user", "tag", "channel", "followed_user"]
-    list_select_related = ["user", "tag", "channel", "followed_user"]
+    list_display = ["user", "tag", "channel", "followed_user", "entity", "created_at"]
+    raw_id_fields = ["user", "tag", "channel", "followed_user", "entity"]
+    list_select_related = ["user", "tag", "channel", "followed_user", "entity"]
 
 
 @admin.register(HiddenTag)
