@@ -108,12 +108,17 @@ def test_replies_stay_on_their_post_and_within_the_depth_limit(post, member):
 
 def test_the_database_refuses_a_parent_on_another_post(post, member):
     elsewhere = comment_create(author=member, post=PostFactory(), body="Elsewhere")
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Comment.objects.create(
-            short_id="forged1", post=post, author=member, parent=elsewhere, depth=1, body="x"
-        )
-        if connection.vendor == "postgresql":
-            connection.check_constraints()  # the foreign key is deferred to commit
+
+    def forge() -> None:
+        with transaction.atomic():
+            Comment.objects.create(
+                short_id="forged1", post=post, author=member, parent=elsewhere, depth=1, body="x"
+            )
+            if connection.vendor == "postgresql":
+                connection.check_constraints()  # the foreign key is deferred to commit
+
+    with pytest.raises(IntegrityError):
+        forge()
 
 
 def test_a_double_submit_is_ignored(post, member):

@@ -86,7 +86,8 @@ def test_rate_limited_comment_is_a_429_with_the_message(client, post, settings):
 
 def test_visitors_are_sent_to_log_in_and_unknown_comments_are_404(client, post):
     response = client.post(f"/p/{post.short_id}/-/comment/", {"body": "Hi"})
-    assert response.status_code == 302 and "/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
     assert client.get("/c/nope123/").status_code == 404
     assert client.get("/c/nope123/reply/").status_code in {302, 404}
 
@@ -105,7 +106,8 @@ def test_edit_delete_and_remove_pages(client, post, member):
     assert "Edited" in text(client.get(post.get_absolute_url()))
     client.post(f"/c/{comment.short_id}/delete/")
     page = text(client.get(post.get_absolute_url()))
-    assert "[deleted]" in page and "Edited" not in page
+    assert "[deleted]" in page
+    assert "Edited" not in page
     other = CommentFactory(post=post, body="Spam")
     assert client.post(f"/c/{other.short_id}/remove/", {"reason": "x"}).status_code == 403
     client.force_login(UserFactory(is_staff=True))
@@ -147,7 +149,7 @@ def test_feed_rows_show_counts_and_new_comments_since_the_last_visit(client, pos
 
 
 def test_active_feed_lists_posts_by_latest_comment(client):
-    quiet, busy = PostFactory(title="Quiet post title"), PostFactory(title="Busy post title")
+    _quiet, busy = PostFactory(title="Quiet post title"), PostFactory(title="Busy post title")
     CommentFactory(post=busy)
     page = text(client.get("/active/"))
     assert "Busy post title" in page
@@ -161,7 +163,8 @@ def test_inbox_unread_count_follow_and_mark_all_read(client, post, member):
     header = text(client.get("/"))
     assert re.search(r'Inbox <span class="badge"[^>]*>2</span>', header)
     inbox = text(client.get("/inbox/"))
-    assert "Hello submitter" in inbox and "replied to you" in inbox
+    assert "Hello submitter" in inbox
+    assert "replied to you" in inbox
     notification = Notification.objects.order_by("id").first()
     response = client.get(f"/inbox/{notification.pk}/")
     assert response["Location"].endswith(f"#c-{notification.comment.short_id}")
