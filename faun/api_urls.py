@@ -14,6 +14,8 @@ from discussion.api.comments import (
     UserCommentsView,
 )
 from discussion.api.notifications import MyNotificationsReadView, MyNotificationsView
+from moderation.api import moderators as moderation_api
+from moderation.api import readers as flags_api
 from posts.api import users as users_api
 from posts.api.actions import (
     ChannelFollowView,
@@ -67,6 +69,60 @@ v1 = [
         "me/notifications/read/",
         MyNotificationsReadView.as_view(),
         name="me-notifications-read",
+    ),
+    # Moderation (docs/moderation.md): flags and suggestions, the public log, and the
+    # moderators' actions (staff tokens only).
+    path("posts/<str:short_id>/flag/", flags_api.PostFlagView.as_view(), name="post-flag"),
+    path(
+        "posts/<str:short_id>/suggestions/",
+        flags_api.PostSuggestionsView.as_view(),
+        name="post-suggestions",
+    ),
+    path(
+        "comments/<str:short_id>/flag/",
+        flags_api.CommentFlagView.as_view(),
+        name="comment-flag",
+    ),
+    path("moderations/", flags_api.ModerationLogView.as_view(), name="moderation-list"),
+    path(
+        "mod/posts/<str:short_id>/restore/",
+        moderation_api.ModPostRestoreView.as_view(),
+        name="mod-post-restore",
+    ),
+    path(
+        "mod/posts/<str:short_id>/dismiss/",
+        moderation_api.ModPostDismissView.as_view(),
+        name="mod-post-dismiss",
+    ),
+    path(
+        "mod/posts/<str:short_id>/edit/",
+        moderation_api.ModPostEditView.as_view(),
+        name="mod-post-edit",
+    ),
+    path(
+        "mod/comments/<str:short_id>/remove/",
+        moderation_api.ModCommentRemoveView.as_view(),
+        name="mod-comment-remove",
+    ),
+    path(
+        "mod/comments/<str:short_id>/restore/",
+        moderation_api.ModCommentRestoreView.as_view(),
+        name="mod-comment-restore",
+    ),
+    path(
+        "mod/comments/<str:short_id>/dismiss/",
+        moderation_api.ModCommentDismissView.as_view(),
+        name="mod-comment-dismiss",
+    ),
+    path(
+        "mod/users/<str:username>/suspend/",
+        moderation_api.ModUserSuspendView.as_view(),
+        name="mod-user-suspend",
+    ),
+    path(
+        "mod/users/<str:username>/reinstate/",
+        moderation_api.ModUserReinstateView.as_view(),
+        name="mod-user-reinstate",
     ),
 ]
 

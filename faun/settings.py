@@ -335,6 +335,8 @@ SPECTACULAR_SETTINGS = {
         "CommentStatusEnum": "discussion.models.Comment.Status",
         "NotificationKindEnum": "discussion.models.Notification.Kind",
         "EntityKindEnum": "posts.models.Entity.Kind",
+        "ModerationKindEnum": "moderation.models.ModerationAction.Kind",
+        "SuggestionKindEnum": "moderation.models.Suggestion.Kind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -75,6 +75,11 @@ include-name = [
     "GET /api/v1/comments/{{short_id}}/",
     "POST /api/v1/comments/{{short_id}}/vote/",
     "DELETE /api/v1/comments/{{short_id}}/vote/",
+    "POST /api/v1/comments/{{short_id}}/flag/",
+    "DELETE /api/v1/comments/{{short_id}}/flag/",
+    "POST /api/v1/mod/comments/{{short_id}}/remove/",
+    "POST /api/v1/mod/comments/{{short_id}}/restore/",
+    "POST /api/v1/mod/comments/{{short_id}}/dismiss/",
 ]
 parameters = {{ "path.short_id" = "{comment}" }}
 
@@ -88,6 +93,27 @@ include-name = [
     "PATCH /api/v1/posts/{{short_id}}/",
     "POST /api/v1/posts/{{short_id}}/comments/",
     "PATCH /api/v1/comments/{{short_id}}/",
+]
+checks.positive_data_acceptance.expected-statuses = {CONTENT_RULES}
+
+# Moderation (docs/moderation.md): a flag or suggestion on a post the fuzzer removed is refused,
+# a moderator's action on an item already in that state is a 409 (another moderator acted
+# first), and a reason or title of only spaces is the content rules' 400.
+[[operations]]
+include-name = [
+    "POST /api/v1/posts/{{short_id}}/flag/",
+    "DELETE /api/v1/posts/{{short_id}}/flag/",
+    "POST /api/v1/posts/{{short_id}}/suggestions/",
+    "POST /api/v1/comments/{{short_id}}/flag/",
+    "DELETE /api/v1/comments/{{short_id}}/flag/",
+    "POST /api/v1/mod/posts/{{short_id}}/restore/",
+    "POST /api/v1/mod/posts/{{short_id}}/dismiss/",
+    "POST /api/v1/mod/posts/{{short_id}}/edit/",
+    "POST /api/v1/mod/comments/{{short_id}}/remove/",
+    "POST /api/v1/mod/comments/{{short_id}}/restore/",
+    "POST /api/v1/mod/comments/{{short_id}}/dismiss/",
+    "POST /api/v1/mod/users/{{username}}/suspend/",
+    "POST /api/v1/mod/users/{{username}}/reinstate/",
 ]
 checks.positive_data_acceptance.expected-statuses = {CONTENT_RULES}
 """
@@ -107,8 +133,11 @@ def test_schemathesis_finds_no_server_errors_or_schema_violations(
     }
     settings.POST_DAILY_LIMIT = 100000
     settings.DISCUSSION_DAILY_LIMIT = 100000
-    # Staff, so that the moderator endpoint is reached too (non-staff 403s are tested elsewhere).
-    user = UserFactory(username="fuzzer", is_staff=True, date_joined=timezone.now().replace(2020))
+    # Staff, so that the moderator endpoints are reached too (non-staff 403s are tested
+    # elsewhere), with the karma to flag and suggest edits.
+    user = UserFactory(
+        username="fuzzer", is_staff=True, karma=1000, date_joined=timezone.now().replace(2020)
+    )
     other = UserFactory(username="other", date_joined=timezone.now().replace(2020))
     channel = ChannelFactory(handle="devopslinks")
     ChannelMembershipFactory(channel=channel, user=user)
