@@ -15,9 +15,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from core.http import bad_request, page_size_from, safe_next, wants_json
 from core.pagination import InvalidCursor
 from posts.models import Post
 from posts.selectors.feeds import hidden_post_list, saved_post_list
@@ -30,22 +30,6 @@ from posts.services.lists import (
     saved_post_remove,
 )
 from posts.services.voting import vote_cast, vote_remove
-from posts.views.browsing import bad_request, page_size_from
-
-
-def _wants_json(request: HttpRequest) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
-
-
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    # Only a path: redirect() would take any other word for a URL pattern name to reverse.
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
-
 
 PostAction = Callable[[HttpRequest, Post], dict[str, Any]]
 
@@ -61,10 +45,10 @@ def post_action(view: PostAction) -> Callable[[HttpRequest, str], HttpResponse]:
     @require_POST
     @wraps(view)
     def wrapper(request: HttpRequest, short_id: str) -> HttpResponse:
-        json = _wants_json(request)
+        json = wants_json(request)
         if not request.user.is_authenticated:
             login_url = resolve_url(settings.LOGIN_URL)
-            back = _safe_next(request, reverse("posts:home"))
+            back = safe_next(request, reverse("posts:home"))
             if json:
                 return JsonResponse({"error": "Log in first.", "login_url": login_url}, status=401)
             return redirect(f"{login_url}?{urlencode({'next': back})}")
@@ -81,7 +65,7 @@ def post_action(view: PostAction) -> Callable[[HttpRequest, str], HttpResponse]:
             raise PermissionDenied(str(exc)) from exc
         if json:
             return JsonResponse(state)
-        back = _safe_next(request, post.get_absolute_url())
+        back = safe_next(request, post.get_absolute_url())
         return redirect(back if "#" in back else f"{back}#post-{post.short_id}")
 
     return wrapper
@@ -114,7 +98,7 @@ def post_hide(request: HttpRequest, post: Post) -> dict[str, Any]:
         hidden_post_remove(user=request.user, post=post)  # type: ignore[arg-type]
         return {"hidden": False}
     hidden_post_add(user=request.user, post=post)  # type: ignore[arg-type]
-    if not _wants_json(request):
+    if not wants_json(request):
         messages.info(request, f"Hidden from your feeds: “{post.title}”. Find it under Hidden.")
     return {"hidden": True}
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from core.http import bad_request, page_size_from
 from core.links import absolute_url
 from core.pagination import InvalidCursor
 from core.sections import sections_from
@@ -21,19 +21,6 @@ from posts.selectors.feeds import domain_get, feed_list
 from posts.selectors.posts import post_earlier_submission, post_first_fact, post_get_for_page
 from posts.services.cards import post_card_version
 from posts.signals import post_page_sections, profile_sections
-
-
-def page_size_from(request: HttpRequest) -> int:
-    """The page size asked for with ?per_page=, kept within 1..FEED_MAX_PAGE_SIZE."""
-    try:
-        size = int(request.GET.get("per_page", settings.FEED_PAGE_SIZE))
-    except ValueError:
-        return settings.FEED_PAGE_SIZE
-    return max(1, min(size, settings.FEED_MAX_PAGE_SIZE))
-
-
-def bad_request(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "400.html", {"message": message}, status=400)
 
 
 def render_feed(

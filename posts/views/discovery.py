@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from core.http import bad_request, page_size_from, safe_next, wants_json
 from core.pagination import InvalidCursor
 from posts import search
 from posts.models import Follow
@@ -40,8 +41,6 @@ from posts.services.follows import (
     hidden_tag_add,
     hidden_tag_remove,
 )
-from posts.views.actions import _safe_next, _wants_json
-from posts.views.browsing import bad_request, page_size_from
 
 BROKEN_CURSOR = "That “more” link is broken. Start again from the first page."
 
@@ -189,14 +188,14 @@ def _toggle_view(
         @require_POST
         @wraps(view)
         def wrapper(request: HttpRequest, key: str) -> HttpResponse:
-            json = _wants_json(request)
+            json = wants_json(request)
             if not request.user.is_authenticated:
                 login_url = resolve_url(settings.LOGIN_URL)
                 if json:
                     return JsonResponse(
                         {"error": "Log in first.", "login_url": login_url}, status=401
                     )
-                back = _safe_next(request, reverse("posts:home"))
+                back = safe_next(request, reverse("posts:home"))
                 return redirect(f"{login_url}?{urlencode({'next': back})}")
             try:
                 target = resolve(key)
@@ -211,7 +210,7 @@ def _toggle_view(
                 raise PermissionDenied(str(exc)) from exc
             if json:
                 return JsonResponse(state)
-            return redirect(_safe_next(request, target.get_absolute_url()))
+            return redirect(safe_next(request, target.get_absolute_url()))
 
         return wrapper
 
@@ -245,7 +244,7 @@ def user_follow(request: HttpRequest, user: Any, add: bool) -> dict[str, Any]:
 def tag_hide(request: HttpRequest, tag: Any, add: bool) -> dict[str, Any]:
     if add:
         hidden_tag_add(user=request.user, tag=tag)  # type: ignore[arg-type]
-        if not _wants_json(request):
+        if not wants_json(request):
             messages.info(request, f"Posts tagged #{tag.slug} are hidden from your lists.")
     else:
         hidden_tag_remove(user=request.user, tag=tag)  # type: ignore[arg-type]

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from core.http import bad_request, page_size_from
 from core.pagination import InvalidCursor
 from posts.selectors.entities import (
     ENTITY_TIMELINE_MAX,
@@ -17,7 +18,6 @@ from posts.selectors.entities import (
     entity_post_list,
     entity_timeline,
 )
-from posts.views.browsing import bad_request, page_size_from
 from posts.views.discovery import BROKEN_CURSOR, _follow, _toggle_view
 
 
