@@ -27,3 +27,9 @@ def comment_points(*, score: int) -> float:
     the comment and half for each upvote, as Lobsters counts it. The submitter's own comments
     add nothing (the caller leaves them out)."""
     return 0.5 * (score + 1)
+
+
+def comment_points_total(*, comments: int, upvotes: int) -> float:
+    """`comment_points` summed over `comments` comments holding `upvotes` upvotes between them
+    (a discussion counted again from its rows)."""
+    return 0.5 * (upvotes + comments)

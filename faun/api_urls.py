@@ -100,6 +100,11 @@ v1 = [
         name="mod-post-edit",
     ),
     path(
+        "mod/posts/<str:short_id>/merge/",
+        moderation_api.ModPostMergeView.as_view(),
+        name="mod-post-merge",
+    ),
+    path(
         "mod/comments/<str:short_id>/remove/",
         moderation_api.ModCommentRemoveView.as_view(),
         name="mod-comment-remove",

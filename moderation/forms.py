@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from core.text import text_problem
 from moderation.models import Flag
 from posts.models import TITLE_MAX_LENGTH, Tag
 
@@ -49,6 +50,25 @@ class PostEditForm(ReasonForm):
     )
 
     field_order = ["title", "tags", "reason"]
+
+
+class MergeForm(ReasonForm):
+    """The story a moderator merges a post into: its short id or its page's address."""
+
+    into = forms.CharField(
+        label="Merge into",
+        max_length=2000,
+        help_text="The story to keep: its short id (“a1b2c3”) or the address of its page.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    field_order = ["into", "reason"]
+
+    def clean_into(self) -> str:
+        value: str = self.cleaned_data["into"]
+        if problem := text_problem(value):
+            raise forms.ValidationError(problem)
+        return value
 
 
 class SuspendForm(forms.Form):

@@ -98,6 +98,7 @@ class ModerationAction(models.Model):
         POST_RESTORED = "post-restored", "restored a post"
         POST_FLAGS_DISMISSED = "post-flags-dismissed", "dismissed the flags on a post"
         POST_EDITED = "post-edited", "edited a post"
+        POST_MERGED = "post-merged", "merged a post into another story"
         COMMENT_REMOVED = "comment-removed", "removed a comment"
         COMMENT_RESTORED = "comment-restored", "restored a comment"
         COMMENT_FLAGS_DISMISSED = "comment-flags-dismissed", "dismissed the flags on a comment"
@@ -154,6 +155,7 @@ class ModerationAction(models.Model):
                         "post-restored",
                         "post-flags-dismissed",
                         "post-edited",
+                        "post-merged",
                         "comment-removed",
                         "comment-restored",
                         "comment-flags-dismissed",

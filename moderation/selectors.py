@@ -218,3 +218,17 @@ def suggestions_of(*, user: User, post: Post) -> dict[str, str]:
 def can_suggest(*, user: User) -> bool:
     """Whether the member's standing lets them suggest edits (the service checks the rest)."""
     return user.is_verified and user.karma >= settings.MODERATION_SUGGEST_MIN_KARMA
+
+
+def merge_candidates(*, post: Post, limit: int = 5) -> list[Post]:
+    """Stories a moderator may want to merge `post` into: other published posts of the same
+    link, newest first."""
+    if not post.normalized_url:
+        return []
+    return list(
+        Post.objects.filter(normalized_url=post.normalized_url, status=Post.Status.PUBLISHED)
+        .exclude(pk=post.pk)
+        .select_related("author")
+        .only("short_id", "slug", "title", "published_at", "score", "author__username")
+        .order_by("-published_at", "-id")[:limit]
+    )

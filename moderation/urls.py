@@ -20,6 +20,7 @@ urlpatterns = [
     path("mod/p/<str:short_id>/restore/", views.post_restore, name="post_restore"),
     path("mod/p/<str:short_id>/dismiss/", views.post_dismiss, name="post_dismiss"),
     path("mod/p/<str:short_id>/edit/", views.post_edit, name="post_edit"),
+    path("mod/p/<str:short_id>/merge/", views.post_merge, name="post_merge"),
     path("mod/c/<str:short_id>/remove/", views.comment_remove, name="comment_remove"),
     path("mod/c/<str:short_id>/restore/", views.comment_restore, name="comment_restore"),
     path("mod/c/<str:short_id>/dismiss/", views.comment_dismiss, name="comment_dismiss"),

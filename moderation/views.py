@@ -21,7 +21,14 @@ from core.http import bad_request, page_size_from, safe_next
 from core.pagination import InvalidCursor
 from discussion.selectors import comment_get_public
 from moderation.feeds import entry_link, entry_title
-from moderation.forms import FlagForm, PostEditForm, ReasonForm, SuggestForm, SuspendForm
+from moderation.forms import (
+    FlagForm,
+    MergeForm,
+    PostEditForm,
+    ReasonForm,
+    SuggestForm,
+    SuspendForm,
+)
 from moderation.models import Flag, Suggestion
 from moderation.selectors import (
     can_flag,
@@ -29,6 +36,7 @@ from moderation.selectors import (
     flag_of,
     member_get_for_moderation,
     member_standing,
+    merge_candidates,
     moderation_log,
     moderation_queue,
     suggestions_of,
@@ -43,6 +51,7 @@ from moderation.services.actions import (
     moderation_member_suspend,
     moderation_post_edit,
     moderation_post_flags_dismiss,
+    moderation_post_merge,
     moderation_post_remove,
     moderation_post_restore,
 )
@@ -50,7 +59,11 @@ from moderation.services.errors import FlagNotAllowed, SuggestionRejected
 from moderation.services.flags import comment_flag, comment_unflag, post_flag, post_unflag
 from moderation.services.suggestions import post_suggest
 from posts.models import Post
-from posts.selectors.posts import post_get_for_page, post_get_published
+from posts.selectors.posts import (
+    post_find_by_reference,
+    post_get_for_page,
+    post_get_published,
+)
 
 
 @login_required
@@ -264,6 +277,42 @@ def post_edit(request: HttpRequest, short_id: str) -> HttpResponse:
         request,
         "moderation/edit.html",
         {"post": post, "form": form, "next": _back(request), "nav": "mod"},
+        status=status,
+    )
+
+
+@staff_required
+def post_merge(request: HttpRequest, short_id: str) -> HttpResponse:
+    """Merge a post into another story on the same subject; then to that story's page."""
+    post = _post_for_moderation(request, short_id)
+    form = MergeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            target = moderation_post_merge(
+                moderator=cast(User, request.user),
+                post=post,
+                into=post_find_by_reference(reference=form.cleaned_data["into"]),
+                reason=form.cleaned_data["reason"],
+            )
+        except ModerationConflict as exc:
+            messages.error(request, exc.message)
+            return redirect(_back(request))
+        except ModerationRefused as exc:
+            form.add_error(exc.field or None, exc.message)
+        else:
+            messages.success(request, "The post is merged: its comments and votes are here now.")
+            return redirect(target)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "moderation/merge.html",
+        {
+            "post": post,
+            "form": form,
+            "candidates": merge_candidates(post=post),
+            "next": _back(request),
+            "nav": "mod",
+        },
         status=status,
     )
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -118,6 +118,9 @@ class Post(models.Model):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
         REMOVED = "removed", "Removed"
+        # A moderator merged it into another story on the same subject: its page redirects
+        # there, its comments moved there, its votes count there (docs/moderation.md#merging).
+        MERGED = "merged", "Merged"
 
     short_id = models.CharField(max_length=10, unique=True, editable=False)
     slug = models.SlugField(max_length=80, allow_unicode=False)
@@ -184,6 +187,19 @@ class Post(models.Model):
     # transaction (docs/moderation.md#flags).
     flag_count = models.PositiveIntegerField(default=0)
     held = models.BooleanField(default=False)
+    # Merging (docs/moderation.md#merging): a merged post points at the story it was merged
+    # into; that story stores the merged posts' scores, frozen at the merge, so its hotness
+    # counts both, and how many were merged into it, so its page asks for them only then.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_posts",
+        db_index=False,
+    )
+    merged_score = models.PositiveIntegerField(default=0)
+    merged_count = models.PositiveIntegerField(default=0)
     # What the linked page says about itself, fetched after submission (posts.tasks). Plain text,
     # never rendered as HTML.
     preview_title = models.CharField(max_length=300, blank=True)
@@ -239,12 +255,27 @@ class Post(models.Model):
             ),
             # Rate limits count an author's recent submissions.
             models.Index(fields=["author", "created_at"], name="post_author_created_idx"),
+            # A story's merged posts (its page's "merged from" list); few posts have one.
+            models.Index(
+                fields=["merged_into"],
+                condition=Q(merged_into__isnull=False),
+                name="post_merged_into_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=["link", "text"]), name="post_kind_valid"),
             models.CheckConstraint(
-                condition=Q(status__in=["draft", "published", "removed"]),
+                condition=Q(status__in=["draft", "published", "removed", "merged"]),
                 name="post_status_valid",
+            ),
+            # Merged exactly when it points at the story it was merged into, never itself.
+            models.CheckConstraint(
+                condition=(Q(status="merged") & Q(merged_into__isnull=False))
+                | (~Q(status="merged") & Q(merged_into__isnull=True)),
+                name="post_merged_has_target",
+            ),
+            models.CheckConstraint(
+                condition=~Q(merged_into=F("id")), name="post_not_merged_into_itself"
             ),
             models.CheckConstraint(
                 condition=(Q(kind="link") & ~Q(url="") & ~Q(normalized_url=""))
@@ -283,6 +314,10 @@ class Post(models.Model):
         return self.status == self.Status.REMOVED
 
     @property
+    def is_merged(self) -> bool:
+        return self.status == self.Status.MERGED
+
+    @property
     def target_url(self) -> str:
         """Where the title links: the source for link posts, the post page for text posts."""
         return self.url or self.get_absolute_url()
@@ -298,7 +333,7 @@ class Post(models.Model):
     @property
     def edit_window_open(self) -> bool:
         """True while the author may still edit: POST_EDIT_WINDOW_SECONDS after publication."""
-        if self.is_removed:
+        if self.is_removed or self.is_merged:
             return False
         start = self.published_at or self.created_at
         if start is None:
@@ -320,10 +355,10 @@ class Post(models.Model):
         return self.is_authored_by(user) and self.edit_window_open
 
     def is_deletable_by(self, user: Any) -> bool:
-        return self.is_authored_by(user) and not self.is_removed
+        return self.is_authored_by(user) and not self.is_removed and not self.is_merged
 
     def is_removable_by(self, user: Any) -> bool:
-        return bool(getattr(user, "is_staff", False)) and not self.is_removed
+        return bool(getattr(user, "is_staff", False)) and not self.is_removed and not self.is_merged
 
 
 class KeyFact(models.Model):

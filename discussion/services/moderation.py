@@ -6,11 +6,13 @@ the transaction of each flag or moderator action; discussion owns the rows
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Count, Max, Q, Sum
 
-from discussion.models import Comment
-from discussion.ranking import comment_points, confidence
+from discussion.models import MAX_DEPTH, Comment
+from discussion.ranking import comment_points, comment_points_total, confidence
 from discussion.services.errors import CommentActionNotAllowed
-from posts.services.discussion import post_discussion_update
+from posts.models import Post
+from posts.services.discussion import post_discussion_set, post_discussion_update
 
 
 def comment_lock(*, comment_id: int) -> Comment:
@@ -60,3 +62,38 @@ def comment_restore(*, comment: Comment) -> Comment:
         points_delta=0.0 if own else comment_points(score=comment.score),
     )
     return comment
+
+
+@transaction.atomic
+def comments_move(*, source: Post, target: Post) -> int:
+    """Move every comment of `source` under `target` (a moderator merged the stories), keeping
+    each thread's shape, and count both posts' discussions again. Returns how many moved.
+
+    Level by level from the top, so each reply's parent is already on `target` when the reply
+    moves: SQLite's triggers check every row at once, PostgreSQL's (post, parent) key at commit
+    (discussion/migrations/0002)."""
+    moved = 0
+    for depth in range(MAX_DEPTH + 1):
+        moved += Comment.objects.filter(post_id=source.pk, depth=depth).update(post_id=target.pk)
+    for post in (source, target):
+        _discussion_count(post=post)
+    return moved
+
+
+def _discussion_count(*, post: Post) -> None:
+    """The post's published comments, their points (not the submitter's own) and the latest
+    one's time, counted from the rows."""
+    published = Comment.objects.filter(post_id=post.pk, status=Comment.Status.PUBLISHED)
+    own = Q(author_id=post.author_id) if post.author_id is not None else Q(pk__in=[])
+    totals = published.aggregate(
+        count=Count("id"),
+        latest=Max("created_at"),
+        others=Count("id", filter=~own),
+        others_score=Sum("score", filter=~own),
+    )
+    post_discussion_set(
+        post_id=post.pk,
+        count=totals["count"],
+        points=comment_points_total(comments=totals["others"], upvotes=totals["others_score"] or 0),
+        latest=totals["latest"],
+    )

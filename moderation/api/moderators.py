@@ -30,10 +30,11 @@ from moderation.services.actions import (
     moderation_member_suspend,
     moderation_post_edit,
     moderation_post_flags_dismiss,
+    moderation_post_merge,
     moderation_post_restore,
 )
 from posts.models import TAGS_MAX, TITLE_MAX_LENGTH, Post, Tag
-from posts.selectors.posts import post_get_for_page
+from posts.selectors.posts import post_find_by_reference, post_get_for_page
 
 REASON_HELP = "Shown in the public moderation log."
 
@@ -73,6 +74,13 @@ class PostEditSerializer(ReasonSerializer):
     tags = serializers.ListField(
         child=serializers.SlugRelatedField(slug_field="slug", queryset=Tag.objects.all()),
         max_length=TAGS_MAX,
+    )
+
+
+class MergeSerializer(ReasonSerializer):
+    into = TextField(
+        max_length=2000,
+        help_text="The story to merge the post into: its short id or the address of its page.",
     )
 
 
@@ -165,6 +173,26 @@ class ModPostEditView(_ModeratorView):
             post=_post(request, short_id),
             title=data["title"],
             tags=data["tags"],
+            reason=data["reason"],
+        )
+
+
+class ModPostMergeView(_ModeratorView):
+    serializer_class = MergeSerializer
+
+    @_schema(
+        "Merge a post into another story: its comments, votes and link go there (staff)",
+        MergeSerializer,
+        "mod_posts_merge",
+    )
+    def post(self, request: Request, **kwargs: Any) -> Response:
+        return super().post(request, **kwargs)
+
+    def act(self, request: Request, *, data: dict[str, Any], short_id: str) -> None:
+        moderation_post_merge(
+            moderator=request.user,
+            post=_post(request, short_id),
+            into=post_find_by_reference(reference=data["into"]),
             reason=data["reason"],
         )
 

@@ -23,15 +23,22 @@ from core.text import text_problem
 from discussion.models import Comment
 from discussion.services.comments import comment_remove
 from discussion.services.errors import CommentActionNotAllowed, CommentRejected
-from discussion.services.moderation import comment_flags_clear, comment_lock, comment_restore
+from discussion.services.moderation import (
+    comment_flags_clear,
+    comment_lock,
+    comment_restore,
+    comments_move,
+)
 from moderation.models import Flag, ModerationAction
 from posts.models import Post, Tag
 from posts.services.errors import PostActionNotAllowed, PostRejected
 from posts.services.moderation import (
     post_flags_clear,
     post_lock,
+    post_merge,
     post_restore,
     post_title_tags_set,
+    posts_lock,
 )
 from posts.services.submission import post_remove
 
@@ -201,6 +208,41 @@ def moderation_post_edit(
         post=locked,
     )
     return True
+
+
+@transaction.atomic
+def moderation_post_merge(
+    *, moderator: User, post: Post, into: Post | None, reason: str = ""
+) -> Post:
+    """Merge `post` into `into`, a story on the same subject (docs/moderation.md#merging): its
+    comments move under `into` with their threads, its votes count in `into`'s hotness, its page
+    and its link redirect there, and the duplicate detector treats its link as `into`'s. Its open
+    flags are settled and the log records it. Returns the story it went into.
+
+    Raises ModerationRefused (field `into`) for no such story, the post itself or a story that
+    is not published, and ModerationConflict when `post` is no longer published (another
+    moderator merged or removed it first)."""
+    _check_moderator(moderator)
+    reason = _reason(reason, required=False)
+    if into is None:
+        raise ModerationRefused(
+            "There is no such story: give its short id or the address of its page.", field="into"
+        )
+    locked = posts_lock(post_ids=[post.pk, into.pk])
+    source, target = locked[post.pk], locked[into.pk]
+    try:
+        post_merge(post=source, into=target)
+    except PostActionNotAllowed as exc:
+        raise _conflict(str(exc), post=post) from None
+    except PostRejected as exc:
+        raise ModerationRefused(" ".join(exc.errors["into"]), field="into") from None
+    comments_move(source=source, target=target)
+    count = _flags_settle(post=source)
+    details = f"into “{target.title}” ({target.short_id})"
+    if count:
+        details += f"; {count} flag{'s' if count != 1 else ''} settled"
+    _log(moderator=moderator, kind=Kind.POST_MERGED, reason=reason, details=details, post=source)
+    return target
 
 
 # Comments.

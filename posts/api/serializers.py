@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from posts.models import Entity, Post, PostEntity, Tag
+from posts.selectors.posts import post_merge_target
 
 
 class TagSerializer(serializers.ModelSerializer):
@@ -128,11 +129,16 @@ class PostDetailSerializer(PostSerializer):
     entities = PostEntitySerializer(many=True, read_only=True, source="entity_rows")
     key_facts = KeyFactSerializer(many=True, read_only=True)
     timeline = TimelineEventSerializer(many=True, read_only=True, source="timeline_events")
+    merged_into = serializers.SerializerMethodField(
+        help_text="For a post moderators merged into another story (status `merged`): that "
+        "story's short id, where its comments and votes now count. Otherwise null."
+    )
 
     class Meta(PostSerializer.Meta):
         fields = [
             *PostSerializer.Meta.fields,
             "status",
+            "merged_into",
             "body",
             "body_html",
             "quote",
@@ -142,6 +148,12 @@ class PostDetailSerializer(PostSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_merged_into(self, post: Post) -> str | None:
+        if post.merged_into_id is None:
+            return None
+        return post_merge_target(post=post).short_id
 
     @extend_schema_field(QuoteSerializer(allow_null=True))
     def get_quote(self, post: Post) -> dict[str, str] | None:

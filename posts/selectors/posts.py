@@ -3,6 +3,7 @@ submission runs against posts the site already has."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
@@ -43,6 +44,42 @@ def post_get_for_page(*, short_id: str, viewer: Viewer) -> Post:
     if post.status == Post.Status.DRAFT and (user is None or post.author_id != user.pk):
         raise Http404("No such post.")
     return post
+
+
+def post_merge_target(*, post: Post) -> Post:
+    """Where a merged post's page now lives: the story it was merged into (slug and short id
+    only). One query."""
+    if post.merged_into_id is None:
+        raise Http404("This post was not merged.")
+    return Post.objects.only("short_id", "slug").get(pk=post.merged_into_id)
+
+
+def post_merged_from(*, post: Post) -> list[Post]:
+    """The posts moderators merged into `post`, oldest first, with their submitters: its page
+    lists them. No query when there are none (`merged_count`)."""
+    if not post.merged_count:
+        return []
+    return list(
+        Post.objects.filter(merged_into=post)
+        .select_related("author")
+        .defer("search_vector", "body", "body_html", "quote", "quote_html")
+        .order_by("published_at", "id")
+    )
+
+
+_SHORT_ID = re.compile(r"(?P<short_id>[A-Za-z0-9]{1,10})")
+_REFERENCE = re.compile(r"(?:^|/)p/(?P<short_id>[A-Za-z0-9]{1,10})(?:/|$)")
+
+
+def post_find_by_reference(*, reference: str) -> Post | None:
+    """The post a moderator means by `reference`: its short id, or an address of its page on
+    this site (`/p/<short_id>/...`, with or without the scheme and host). None when there is no
+    such post."""
+    reference = reference.strip()
+    match = _REFERENCE.search(reference) or _SHORT_ID.fullmatch(reference)
+    if match is None:
+        return None
+    return Post.objects.filter(short_id=match["short_id"]).first()
 
 
 def post_get_for_card(*, short_id: str) -> tuple[Post, KeyFact | None]:
@@ -92,6 +129,8 @@ def post_get_for_edit(*, user: Viewer, short_id: str, action: PostAction = "edit
         raise Http404("No such post.")
     if post.is_removed:
         raise PermissionDenied("This post was removed.")
+    if post.is_merged:
+        raise PermissionDenied("A moderator merged this post into another story.")
     if action == "remove":
         if not post.is_removable_by(user):
             raise PermissionDenied("Only moderators can remove posts.")
@@ -123,16 +162,21 @@ def url_duplicate_check(*, url: str, exclude_short_id: str | None = None) -> Dup
 def duplicate_check(*, normalized_url: str, exclude_short_id: str | None = None) -> DuplicateCheck:
     """What the site already has for a link already normalized (`posts.urlnorm`)."""
     normalized = normalized_url
-    qs = Post.objects.filter(normalized_url=normalized, status=Post.Status.PUBLISHED)
+    qs = Post.objects.filter(
+        normalized_url=normalized, status__in=[Post.Status.PUBLISHED, Post.Status.MERGED]
+    ).select_related("merged_into")
     if exclude_short_id:
         qs = qs.exclude(short_id=exclude_short_id)
-    existing = qs.order_by("-published_at", "-id").first()
+    found = qs.order_by("-published_at", "-id").first()
     window = timedelta(days=settings.POST_DUPLICATE_WINDOW_DAYS)
     blocks = bool(
-        existing
-        and existing.published_at is not None
-        and existing.published_at >= timezone.now() - window
+        found and found.published_at is not None and found.published_at >= timezone.now() - window
     )
+    # A merged post's link is the story's it went into (docs/moderation.md#merging): that story
+    # is what the submitter is shown, within the window of the post that carried the link.
+    existing = found.merged_into if found is not None and found.is_merged else found
+    if existing is not None and existing.short_id == exclude_short_id:
+        existing, blocks = None, False
     return DuplicateCheck(normalized_url=normalized, existing=existing, blocks=blocks)
 
 

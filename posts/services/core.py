@@ -79,6 +79,7 @@ def post_derive_fields(*, post: Post, content: PostContent | None = None) -> Non
         published_at=post.published_at,
         comment_points=post.comment_points,
         flags=post.flag_count,
+        merged=post.merged_score,
     )
 
 

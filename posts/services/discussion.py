@@ -34,6 +34,7 @@ def post_discussion_update(
             "comment_points",
             "last_commented_at",
             "flag_count",
+            "merged_score",
         )
         .get(pk=post_id)
     )
@@ -51,6 +52,33 @@ def post_discussion_update(
             published_at=locked.published_at,
             comment_points=points,
             flags=locked.flag_count,
+            merged=locked.merged_score,
+        ),
+    )
+
+
+@transaction.atomic
+def post_discussion_set(
+    *, post_id: int, count: int, points: float, latest: datetime | None
+) -> None:
+    """Store the post's comment count, comment points and latest-comment time as counted again
+    by the discussion (after a merge moved comments here), and the hotness that follows, under
+    the post's row lock."""
+    locked = (
+        Post.objects.select_for_update()
+        .only("score", "published_at", "flag_count", "merged_score")
+        .get(pk=post_id)
+    )
+    Post.objects.filter(pk=post_id).update(
+        comment_count=count,
+        comment_points=max(0.0, points),
+        last_commented_at=latest,
+        hotness=hotness(
+            score=locked.score,
+            published_at=locked.published_at,
+            comment_points=max(0.0, points),
+            flags=locked.flag_count,
+            merged=locked.merged_score,
         ),
     )
 

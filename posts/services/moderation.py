@@ -11,7 +11,15 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from core.text import text_problem
-from posts.models import TAGS_MAX, TAGS_MIN, TITLE_MAX_LENGTH, TITLE_MIN_LENGTH, Post, Tag
+from posts.models import (
+    TAGS_MAX,
+    TAGS_MIN,
+    TITLE_MAX_LENGTH,
+    TITLE_MIN_LENGTH,
+    Post,
+    SavedPost,
+    Tag,
+)
 from posts.ranking import hotness
 from posts.services.core import post_slug
 from posts.services.errors import PostActionNotAllowed, PostRejected
@@ -114,10 +122,68 @@ def post_title_tags_set(*, post: Post, title: str, tags: Sequence[Tag]) -> PostE
     return edit
 
 
+def posts_lock(*, post_ids: Sequence[int]) -> dict[int, Post]:
+    """Several posts' rows, locked in the order of their ids (the order every caller that locks
+    more than one post takes them in, so two merges never wait on each other in a circle)."""
+    return {
+        post.pk: post
+        for post in Post.objects.select_for_update().filter(pk__in=post_ids).order_by("pk")
+    }
+
+
+@transaction.atomic
+def post_merge(*, post: Post, into: Post) -> Post:
+    """Merge the locked `post` into the locked `into`, a story on the same subject: `post`
+    redirects there from now on, its score counts in `into`'s hotness (frozen: nobody votes on
+    a merged post), posts merged into it earlier now point at `into`, and members who saved it
+    have `into` saved. Its comments are the discussion's to move (the moderation service does
+    both in one transaction). Returns `into` as stored.
+
+    Raises PostActionNotAllowed when `post` is not published (another moderator merged or
+    removed it first), and PostRejected (field `into`) for a target that cannot take it."""
+    if post.pk == into.pk:
+        raise PostRejected({"into": ["A post cannot be merged into itself."]})
+    if not post.is_published:
+        raise PostActionNotAllowed(
+            "This post was already merged into another story."
+            if post.is_merged
+            else "This post is not published any more; only published posts are merged."
+        )
+    if not into.is_published:
+        raise PostRejected({"into": ["That story is not published; merge into a published one."]})
+    moved = post.score + post.merged_score
+    Post.objects.filter(merged_into=post).update(merged_into=into)
+    into.merged_score += moved
+    into.merged_count += post.merged_count + 1
+    into.hotness = _hotness(into)
+    Post.objects.filter(pk=into.pk).update(
+        merged_score=into.merged_score, merged_count=into.merged_count, hotness=into.hotness
+    )
+    post.status = Post.Status.MERGED
+    post.merged_into = into
+    post.merged_score = post.merged_count = 0
+    post.flag_count, post.held = 0, False
+    post.save(
+        update_fields=[
+            "status",
+            "merged_into",
+            "merged_score",
+            "merged_count",
+            "flag_count",
+            "held",
+            "updated_at",
+        ]
+    )
+    saved_already = SavedPost.objects.filter(post=into).values("user_id")
+    SavedPost.objects.filter(post=post).exclude(user_id__in=saved_already).update(post=into)
+    return into
+
+
 def _hotness(post: Post) -> float:
     return hotness(
         score=post.score,
         published_at=post.published_at,
         comment_points=post.comment_points,
         flags=post.flag_count,
+        merged=post.merged_score,
     )

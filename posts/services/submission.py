@@ -194,6 +194,8 @@ def post_delete(*, post: Post, user: User) -> None:
         raise PermissionDenied(
             "This post was already removed."
             if post.is_removed
+            else "A moderator merged this post into another story."
+            if post.is_merged
             else "You can only delete your own posts."
         )
     post.status = Post.Status.REMOVED
@@ -211,9 +213,12 @@ def post_remove(*, post: Post, moderator: User, reason: str) -> None:
     """
     post = Post.objects.select_for_update().get(pk=post.pk)
     if not post.is_removable_by(moderator):
+        is_staff = getattr(moderator, "is_staff", False)
         raise PermissionDenied(
             "This post was already removed."
-            if post.is_removed and getattr(moderator, "is_staff", False)
+            if post.is_removed and is_staff
+            else "This post was merged into another story."
+            if post.is_merged and is_staff
             else "Only moderators can remove posts."
         )
     reason = reason.strip()

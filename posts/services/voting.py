@@ -21,7 +21,15 @@ def _post_lock(*, post: Post) -> Post:
     score and publication time the new hotness depends on."""
     return (
         Post.objects.select_for_update()
-        .only("score", "published_at", "comment_points", "flag_count")
+        .only(
+            "status",
+            "score",
+            "published_at",
+            "comment_points",
+            "flag_count",
+            "merged_score",
+            "merged_into",
+        )
         .get(pk=post.pk)
     )
 
@@ -42,6 +50,7 @@ def _post_rescore(*, post: Post, locked: Post, delta: int) -> None:
         published_at=post.published_at,
         comment_points=locked.comment_points,
         flags=locked.flag_count,
+        merged=locked.merged_score,
     )
     Post.objects.filter(pk=post.pk).update(score=post.score, hotness=post.hotness)
 
@@ -70,6 +79,9 @@ def vote_cast(*, user: User, post: Post) -> bool:
             # in a circle. A second vote rolls the savepoint, and the karma with it, back.
             _karma_add(author_id=post.author_id, delta=1)
             locked = _post_lock(post=post)
+            if locked.status != Post.Status.PUBLISHED:
+                # Merged or removed since the caller read it: the savepoint takes karma back.
+                raise VoteNotAllowed("This post is not open for votes.")
             Vote.objects.create(user=user, post=post)
     except IntegrityError:
         return False
@@ -100,19 +112,44 @@ def vote_remove(*, user: User, post: Post) -> bool:
     voter's own post: the upvote it started with stays."""
     if post.author_id == user.pk:
         raise VoteNotAllowed("You cannot vote on your own post.")
-    return _vote_withdraw(user=user, post=post)
+    return _vote_withdraw(user=user, post=post, merged_ok=False)
 
 
-def _vote_withdraw(*, user: User, post: Post) -> bool:
+def _vote_withdraw(*, user: User, post: Post, merged_ok: bool = True) -> bool:
+    """Withdraw the vote under the post's lock. `merged_ok`: an account being deleted takes its
+    votes on merged posts back too; a member does not (they count in the target's ranking)."""
     karma = -1 if post.author_id != user.pk else 0  # one's own vote never counted
     _karma_add(author_id=post.author_id, delta=karma)
     locked = _post_lock(post=post)
+    if locked.status == Post.Status.MERGED and not merged_ok:
+        # The caller's transaction (vote_remove's) rolls the karma back with this.
+        raise VoteNotAllowed("This post was merged into another story; its votes count there.")
     deleted, _ = Vote.objects.filter(user=user, post=post).delete()
     if not deleted:
         _karma_add(author_id=post.author_id, delta=-karma)
         return False
     _post_rescore(post=post, locked=locked, delta=-1)
+    if locked.merged_into_id is not None:
+        # The story it was merged into counts this vote in its merged score: take it back
+        # there too (an account being deleted; docs/moderation.md#merging).
+        _merged_score_add(post_id=locked.merged_into_id, delta=-1)
     return True
+
+
+def _merged_score_add(*, post_id: int, delta: int) -> None:
+    target = Post(pk=post_id)
+    locked = _post_lock(post=target)
+    locked.merged_score = max(0, locked.merged_score + delta)
+    Post.objects.filter(pk=post_id).update(
+        merged_score=locked.merged_score,
+        hotness=hotness(
+            score=locked.score,
+            published_at=locked.published_at,
+            comment_points=locked.comment_points,
+            flags=locked.flag_count,
+            merged=locked.merged_score,
+        ),
+    )
 
 
 @transaction.atomic

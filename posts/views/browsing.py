@@ -18,7 +18,13 @@ from posts.selectors import directory
 from posts.selectors.core import TOP_PERIODS
 from posts.selectors.directory import channel_get_for_page, tag_get_for_page, user_get_public
 from posts.selectors.feeds import domain_get, feed_list
-from posts.selectors.posts import post_earlier_submission, post_first_fact, post_get_for_page
+from posts.selectors.posts import (
+    post_earlier_submission,
+    post_first_fact,
+    post_get_for_page,
+    post_merge_target,
+    post_merged_from,
+)
 from posts.services.cards import post_card_version
 from posts.signals import post_page_sections, profile_sections
 
@@ -165,6 +171,9 @@ def channel_list(request: HttpRequest) -> HttpResponse:
 
 def post_detail(request: HttpRequest, short_id: str, slug: str | None = None) -> HttpResponse:
     post = post_get_for_page(short_id=short_id, viewer=request.user)
+    if post.is_merged:
+        # Merged into another story: its address (and its slug's) leads there for good.
+        return redirect(post_merge_target(post=post), permanent=True)
     if slug != post.slug:
         return redirect(post, permanent=True)
     sections = sections_from(
@@ -176,6 +185,7 @@ def post_detail(request: HttpRequest, short_id: str, slug: str | None = None) ->
         {
             "post": post,
             "previously_posted": post_earlier_submission(post=post),
+            "merged_from": post_merged_from(post=post),
             "sections": sections,
             # Absolute from SITE_URL, whatever Host the request came with (docs/posting.md).
             "canonical_url": absolute_url(post.get_absolute_url()),

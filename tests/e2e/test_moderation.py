@@ -1,6 +1,7 @@
 """Issue 15's "done when", in Chromium: three members flag a post from its page, it leaves the
 front page, a moderator removes it from the queue with a reason, the public log shows it, and
-the post page keeps a stub with the reason (docs/moderation.md)."""
+the post page keeps a stub with the reason; and a moderator merges two stories, after which the
+old address leads to the target (docs/moderation.md)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.utils import timezone
 from moderation.models import ModerationAction
 from posts.models import Post
 from tests.accounts.factories import UserFactory
+from tests.discussion.factories import CommentFactory
 from tests.e2e.test_posting import log_in
 from tests.posts.factories import PostFactory
 
@@ -77,3 +79,51 @@ def test_three_flags_take_a_post_off_the_front_page_and_a_moderator_removes_it_i
     post.refresh_from_db()
     assert post.status == Post.Status.REMOVED
     assert ModerationAction.objects.get().moderator == moderator
+
+
+def test_a_moderator_merges_two_stories_and_the_old_address_leads_to_the_target(
+    browser_page, live_server, settings
+):
+    settings.ANONYMOUS_CACHE_SECONDS = 0
+    old = timezone.now() - timedelta(days=60)
+    original = PostFactory(
+        title="Kestrel 2.0 is out",
+        url="https://kestrel.example/blog/2-0",
+        author=UserFactory(username="first", date_joined=old),
+    )
+    duplicate = PostFactory(
+        title="Kestrel 2.0 released today",
+        url="https://kestrel.example/blog/2-0?ref=feed",
+        author=UserFactory(username="second", date_joined=old),
+    )
+    CommentFactory(post=duplicate, body="The scheduler is the real news.")
+    moderator = UserFactory(username="ada", is_staff=True, date_joined=old)
+    page = browser_page
+
+    log_in(page, live_server, moderator)
+    page.goto(duplicate.get_absolute_url())
+    page.get_by_role("link", name="merge", exact=True).click()
+    page.wait_for_url(f"**/mod/p/{duplicate.short_id}/merge/**")
+    assert page.get_by_role("link", name="Kestrel 2.0 is out").is_visible()
+    page.get_by_label("Merge into").fill(original.short_id)
+    page.get_by_label("Reason").fill("Same release, posted twice")
+    page.get_by_role("button", name="Merge").click()
+    page.wait_for_url(f"**{original.get_absolute_url()}")
+    assert page.get_by_text("The post is merged").is_visible()
+
+    page.context.clear_cookies()
+    page.goto(duplicate.get_absolute_url())
+    page.wait_for_url(f"**{original.get_absolute_url()}")
+    assert page.get_by_role("heading", name="Kestrel 2.0 is out").is_visible()
+    merged = page.get_by_role("note").filter(has_text="Merged into this story")
+    assert merged.get_by_role("link", name="Kestrel 2.0 released today").is_visible()
+    assert page.get_by_text("The scheduler is the real news.").is_visible()
+
+    page.goto("/moderations/")
+    entry = page.get_by_role("list", name="Moderator actions").get_by_role("listitem").first
+    assert "ada merged a post into another story: Kestrel 2.0 released today" in (
+        entry.inner_text()
+    )
+    assert "Reason: Same release, posted twice" in entry.inner_text()
+    duplicate.refresh_from_db()
+    assert (duplicate.status, duplicate.merged_into) == (Post.Status.MERGED, original)

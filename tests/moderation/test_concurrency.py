@@ -17,12 +17,15 @@ from discussion.services.voting import comment_vote_cast
 from moderation.models import ModerationAction
 from moderation.services.actions import (
     ModerationConflict,
+    ModerationRefused,
     moderation_member_suspend,
     moderation_post_flags_dismiss,
+    moderation_post_merge,
     moderation_post_remove,
 )
 from moderation.services.flags import post_flag
 from moderation.services.suggestions import post_suggest
+from posts.models import Post
 from posts.services.voting import vote_cast
 from tests.accounts.factories import UserFactory
 from tests.discussion.factories import CommentFactory
@@ -155,3 +158,36 @@ def test_the_last_members_of_a_quorum_suggesting_at_once_apply_it_once(settings)
     post.refresh_from_db()
     assert post.title == "Plain title"
     assert ModerationAction.objects.filter(kind="post-suggestion-applied").count() == 1
+
+
+@pytest.mark.parametrize("attempt", range(2))
+def test_two_moderators_merging_one_post_at_once(attempt):
+    post, first, second = PostFactory(), PostFactory(), PostFactory()
+    CommentFactory(post=post)
+    ada, grace = UserFactory(username=f"ada{attempt}", is_staff=True), UserFactory(is_staff=True)
+
+    def merge(moderator, into):
+        return lambda: moderation_post_merge(moderator=moderator, post=post, into=into) and None
+
+    conflict = one_wins(race(merge(ada, first), merge(grace, second)))
+
+    assert conflict.message.startswith("This post was already merged into another story.")
+    assert ModerationAction.objects.filter(post=post).count() == 1
+    post.refresh_from_db()
+    target = Post.objects.get(pk=post.merged_into_id)
+    assert (target.comment_count, target.merged_count) == (1, 1)
+
+
+def test_two_stories_merged_into_each_other_at_once_merge_once_without_a_deadlock():
+    one, two = PostFactory(), PostFactory()
+    ada, grace = UserFactory(is_staff=True), UserFactory(is_staff=True)
+
+    results = race(
+        lambda: moderation_post_merge(moderator=ada, post=one, into=two) and None,
+        lambda: moderation_post_merge(moderator=grace, post=two, into=one) and None,
+    )
+
+    assert results.count(None) == 1, results
+    (refused,) = [r for r in results if r is not None]
+    assert isinstance(refused, ModerationRefused)
+    assert Post.objects.filter(status=Post.Status.MERGED).count() == 1
