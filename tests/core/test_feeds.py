@@ -157,3 +157,13 @@ def test_the_generator_leaves_out_empty_members():
         "title": "a",
         "content_html": "",
     }
+
+
+def test_every_feed_goes_out_in_one_piece(client, feeds):
+    """The feed generator writes element by element; a response of a thousand chunks costs the
+    server a thousand socket writes, from the page cache too (docs/performance.md)."""
+    for url in [*feeds["posts"], *feeds["comments"], "/moderations"]:
+        for suffix in (".rss", ".atom", ".json"):
+            response = client.get(url + suffix)
+            assert response.status_code == 200, url + suffix
+            assert len(response._container) == 1, url + suffix
