@@ -122,13 +122,17 @@ class Post(models.Model):
         # there, its comments moved there, its votes count there (docs/moderation.md#merging).
         MERGED = "merged", "Merged"
 
-    short_id = models.CharField(max_length=10, unique=True, editable=False)
-    slug = models.SlugField(max_length=80, allow_unicode=False)
+    # Unique through a constraint in Meta rather than `unique=True`, which on PostgreSQL adds a
+    # second, pattern-ops index nothing uses (docs/performance.md#indexes); the same for the
+    # columns below that are only ever compared whole.
+    short_id = models.CharField(max_length=10, editable=False)
+    slug = models.SlugField(max_length=80, allow_unicode=False, db_index=False)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.LINK)
     title = models.CharField(max_length=TITLE_MAX_LENGTH)
     url = models.URLField(max_length=2000, blank=True)
-    normalized_url = models.CharField(max_length=2000, blank=True, db_index=True)
-    domain = models.CharField(max_length=255, blank=True, db_index=True)
+    normalized_url = models.CharField(max_length=2000, blank=True)
+    # Looked up only with published posts, through post_domain_idx.
+    domain = models.CharField(max_length=255, blank=True)
     lead = models.CharField(
         max_length=LEAD_MAX_LENGTH, blank=True, help_text="One sentence under the byline."
     )
@@ -145,15 +149,22 @@ class Post(models.Model):
         help_text="Where the excerpt was published, e.g. lore.kernel.org.",
     )
     quote_url = models.URLField(max_length=2000, blank=True)
+    # Both served by their (column, -published_at, -id) indexes in Meta.
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="posts",
+        db_index=False,
     )
     channel = models.ForeignKey(
-        Channel, on_delete=models.SET_NULL, null=True, blank=True, related_name="posts"
+        Channel,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="posts",
+        db_index=False,
     )
     tags = models.ManyToManyField(Tag, related_name="posts", blank=True)
     entities: models.ManyToManyField[Entity, PostEntity] = models.ManyToManyField(
@@ -253,6 +264,8 @@ class Post(models.Model):
                 condition=Q(status="published"),
                 name="post_domain_idx",
             ),
+            # The duplicate detector: a link's posts.
+            models.Index(fields=["normalized_url"], name="post_normalized_url_idx"),
             # Rate limits count an author's recent submissions.
             models.Index(fields=["author", "created_at"], name="post_author_created_idx"),
             # A story's merged posts (its page's "merged from" list); few posts have one.
@@ -263,6 +276,7 @@ class Post(models.Model):
             ),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["short_id"], name="post_short_id_unique"),
             models.CheckConstraint(condition=Q(kind__in=["link", "text"]), name="post_kind_valid"),
             models.CheckConstraint(
                 condition=Q(status__in=["draft", "published", "removed", "merged"]),
