@@ -136,6 +136,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "max_size": env_int("DATABASE_POOL_MAX", 10),
             "timeout": 10,
         }
+    if not env_bool("DATABASE_JIT", default=False):
+        # A site's queries are short: PostgreSQL's JIT compiles only for the planner's costliest
+        # ones, where it measured 60-90 ms of compiling for a search that then ran in a few
+        # (docs/performance.md#what-each-change-bought).
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("DATABASE_TEST_NAME", "test_faun")}
 else:
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("DATABASE_TEST_NAME") or None}
@@ -377,6 +382,8 @@ LOGGING = {
 # database, so they hold across web processes.
 POST_EDIT_WINDOW_SECONDS = env_int("POST_EDIT_WINDOW_SECONDS", 6 * 60 * 60)
 POST_DUPLICATE_WINDOW_DAYS = env_int("POST_DUPLICATE_WINDOW_DAYS", 30)
+# Search by relevance ranks the newest this many matches (docs/search.md#relevance).
+POST_SEARCH_RANK_WINDOW = env_int("POST_SEARCH_RANK_WINDOW", 1000)
 POST_DAILY_LIMIT = env_int("POST_DAILY_LIMIT", 20)
 POST_NEW_ACCOUNT_DAYS = env_int("POST_NEW_ACCOUNT_DAYS", 3)
 POST_NEW_ACCOUNT_INTERVAL_SECONDS = env_int("POST_NEW_ACCOUNT_INTERVAL_SECONDS", 5 * 60)

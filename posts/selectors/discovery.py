@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from django.conf import settings
 from django.db.models import Exists, F, FloatField, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -65,6 +66,14 @@ def post_search(
     if span is not None:
         base = base.filter(published_at__gte=timezone.now() - span)
     qs = posts_for_viewer(viewer=viewer, queryset=search.search_filter(base, query))
+    if order == "relevance":
+        # Rank only the newest POST_SEARCH_RANK_WINDOW matches: ts_rank reads every match's
+        # document, so a common word would rank a third of the site per page. The newest
+        # matches come from walking post_newest_idx (docs/search.md#relevance).
+        window = qs.order_by("-published_at", "-id").values("pk")[
+            : settings.POST_SEARCH_RANK_WINDOW
+        ]
+        qs = qs.filter(pk__in=window)
     highlighter: search.Highlighter | None = None
     if query.has_text and search.is_postgres():
         from django.contrib.postgres.search import SearchRank

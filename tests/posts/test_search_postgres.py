@@ -3,10 +3,13 @@ vector kept current by the services, and the GIN index in the query plan."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from posts.models import Post
 from posts.search import parse_query
@@ -17,6 +20,10 @@ from tests.accounts.factories import UserFactory
 from tests.posts.factories import PostFactory, TagFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+
+def days_ago(days: int):
+    return timezone.now() - timedelta(days=days)
 
 
 def search(text: str, **kwargs) -> list[Post]:
@@ -151,4 +158,41 @@ def test_search_uses_the_gin_index_not_a_sequential_scan(order):
     (posts_query,) = [q["sql"] for q in ctx.captured_queries if "@@" in q["sql"]]
     plan = explain(posts_query)
     assert "post_search_idx" in plan
+    assert "Seq Scan on posts_post" not in plan
+
+
+def test_relevance_ranks_the_newest_matches_of_the_window_only(settings):
+    """A common word would rank a third of the site per page; relevance ranks the newest
+    POST_SEARCH_RANK_WINDOW matches (docs/search.md#relevance), newest reaches them all."""
+    settings.POST_SEARCH_RANK_WINDOW = 2
+    oldest = PostFactory(title="Allocator, allocator, allocator", published_at=days_ago(3))
+    middle = PostFactory(title="Weekly notes", body="An allocator.", published_at=days_ago(2))
+    newest = PostFactory(title="A faster allocator", published_at=days_ago(1))
+
+    assert [post.pk for post in search("allocator")] == [newest.pk, middle.pk]
+    assert [post.pk for post in search("allocator", order="newest")] == [
+        newest.pk,
+        middle.pk,
+        oldest.pk,
+    ]
+    settings.POST_SEARCH_RANK_WINDOW = 1000
+    assert search("allocator")[0].pk == oldest.pk
+
+
+def test_relevance_over_a_common_word_ranks_a_bounded_window_without_a_sequential_scan():
+    call_command(
+        "generate_synthetic", posts=4000, users=20, votes=0, tags=20, channels=3, quiet=True
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT gin_clean_pending_list('post_search_idx'::regclass)")
+        cursor.execute("ANALYZE posts_post")
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+    common = parse_query("kubernetes")
+    with CaptureQueriesContext(connection) as ctx:
+        found = post_search(viewer=None, query=common, page_size=25).items
+    assert len(found) == 25
+    (posts_query,) = [q["sql"] for q in ctx.captured_queries if "@@" in q["sql"]]
+    plan = explain(posts_query)
+    assert "LIMIT 1000" in posts_query.upper()
     assert "Seq Scan on posts_post" not in plan
