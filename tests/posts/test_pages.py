@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import html5lib
 import pytest
 from django.utils import timezone
 
@@ -213,3 +214,24 @@ def test_pages_link_their_feeds(client):
     html = client.get("/").content.decode()
     assert '<link rel="alternate" type="application/rss+xml"' in html
     assert 'href="/feeds/home.atom"' in html
+
+
+def test_a_members_feed_row_keeps_save_and_hide_on_the_meta_line(member_client):
+    """The browser's parser must not close the meta line before "save · hide" (a form may not
+    sit in a <p>): the controls stay on the row's one meta line, with no stray "·"."""
+    PostFactory(title="Rust lands in the scheduler")
+    response = member_client.get("/")
+    document = html5lib.parse(response.content.decode(), namespaceHTMLElements=False)
+    rows = [li for li in document.iter("li") if li.get("class") == "post-row"]
+    assert len(rows) == 1
+    main = next(div for div in rows[0].iter("div") if div.get("class") == "post-row__main")
+    metas = [el for el in main if el.get("class") == "post-row__meta"]
+    assert len(metas) == 1
+    meta = metas[0]
+    forms_in_row = list(main.iter("form"))
+    assert [form.get("data-action") for form in meta.iter("form")] == ["save", "hide"]
+    assert len(forms_in_row) == 2  # none outside the meta line
+    assert not [p for p in main.iter("p") if not "".join(p.itertext()).strip()]  # no empty <p>
+    # Title, meta line, nothing else: no "·" or span left dangling outside the meta line.
+    assert [child.get("class") for child in main] == ["post-row__title", "post-row__meta"]
+    assert not [child.tail for child in main if (child.tail or "").strip()]
