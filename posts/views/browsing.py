@@ -20,7 +20,7 @@ from posts.selectors.directory import channel_get_for_page, tag_get_for_page, us
 from posts.selectors.feeds import domain_get, feed_list
 from posts.selectors.posts import post_earlier_submission, post_first_fact, post_get_for_page
 from posts.services.cards import post_card_version
-from posts.signals import post_page_sections, profile_sections
+from posts.signals import post_page_asides, post_page_sections, profile_sections
 
 
 def render_feed(
@@ -170,6 +170,9 @@ def post_detail(request: HttpRequest, short_id: str, slug: str | None = None) ->
     sections = sections_from(
         post_page_sections.send(sender=Post, request=request, post=post, viewer=request.user)
     )
+    asides = sections_from(
+        post_page_asides.send(sender=Post, request=request, post=post, viewer=request.user)
+    )
     return render(
         request,
         "posts/detail.html",
@@ -177,6 +180,7 @@ def post_detail(request: HttpRequest, short_id: str, slug: str | None = None) ->
             "post": post,
             "previously_posted": post_earlier_submission(post=post),
             "sections": sections,
+            "asides": asides,
             # Absolute from SITE_URL, whatever Host the request came with (docs/posting.md).
             "canonical_url": absolute_url(post.get_absolute_url()),
             "card_url": _card_url(post),
