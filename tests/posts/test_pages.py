@@ -235,3 +235,24 @@ def test_a_members_feed_row_keeps_save_and_hide_on_the_meta_line(member_client):
     # Title, meta line, nothing else: no "·" or span left dangling outside the meta line.
     assert [child.get("class") for child in main] == ["post-row__title", "post-row__meta"]
     assert not [child.tail for child in main if (child.tail or "").strip()]
+
+
+@pytest.mark.parametrize("name", ["page_size", "per_page"])
+def test_feeds_take_the_apis_page_size_and_keep_per_page_as_an_alias(client, name):
+    now = timezone.now()
+    for i in range(5):
+        PostFactory(title=f"Post {i}", published_at=now - timedelta(minutes=10 * (i + 1)))
+    first = client.get(f"/newest/?{name}=2")
+    assert titles(first) == ["Post 0", "Post 1"]
+    cursor = first.context["page"].next_cursor
+    # "More" keeps the size, under the one name the API uses too.
+    assert f"after={cursor}&amp;page_size=2" in first.content.decode()
+    assert titles(client.get(f"/newest/?after={cursor}&page_size=2")) == ["Post 2", "Post 3"]
+
+
+def test_page_size_wins_over_per_page_and_nonsense_gives_the_default(client):
+    for i in range(3):
+        PostFactory(title=f"Post {i}")
+    assert len(titles(client.get("/newest/?page_size=1&per_page=2"))) == 1
+    assert len(titles(client.get("/newest/?page_size=lots"))) == 3
+    assert len(titles(client.get("/newest/?page_size=" + "9" * 5000))) == 3
