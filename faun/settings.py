@@ -116,6 +116,8 @@ TEMPLATES = [
                 "faun.context_processors.site",
                 "discussion.context_processors.inbox",
             ],
+            # core has no models and is no app: its template library is named here.
+            "libraries": {"times": "core.templatetags.times"},
         },
     },
 ]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import UTC, date, timedelta
 
 import html5lib
 import pytest
@@ -256,3 +257,39 @@ def test_page_size_wins_over_per_page_and_nonsense_gives_the_default(client):
     assert len(titles(client.get("/newest/?page_size=1&per_page=2"))) == 1
     assert len(titles(client.get("/newest/?page_size=lots"))) == 3
     assert len(titles(client.get("/newest/?page_size=" + "9" * 5000))) == 3
+
+
+# HTML allows at most three fractional digits in a <time datetime> (Python writes six).
+VALID_DATETIME = re.compile(r"\d{4}-\d\d-\d\d(T\d\d:\d\d(:\d\d(\.\d{1,3})?)?Z)?")
+
+
+def time_elements(response) -> list:
+    document = html5lib.parse(response.content.decode(), namespaceHTMLElements=False)
+    return list(document.iter("time"))
+
+
+def test_feed_rows_say_how_long_ago_compactly_with_the_exact_time_as_title(client):
+    now = timezone.now()
+    PostFactory(title="Fresh", published_at=now - timedelta(seconds=5))
+    PostFactory(title="Morning", published_at=now - timedelta(hours=9, minutes=36))
+    PostFactory(title="Monday", published_at=now - timedelta(days=3, hours=2))
+    times = time_elements(client.get("/newest/"))
+    assert [time.text for time in times] == ["just now", "9h ago", "3d ago"]
+    morning = Post.objects.get(title="Morning").published_at.astimezone(UTC)
+    assert times[1].get("title") == f"{morning:%b} {morning.day}, {morning:%Y %H:%M} UTC"
+    assert times[1].get("datetime") == f"{morning:%Y-%m-%dT%H:%M:%S}Z"
+
+
+def test_every_time_on_a_post_page_has_a_valid_datetime(client):
+    from tests.discussion.factories import CommentFactory
+
+    post = PostFactory(
+        published_at=timezone.now().replace(microsecond=123456),
+        timeline=[("Released", date(2026, 11, 2)), ("Announced", None, "Q3 2026")],
+    )
+    CommentFactory(post=post)
+    times = time_elements(client.get(post.get_absolute_url()))
+    assert len(times) == 3  # published, the dated event, the comment
+    for time in times:
+        assert VALID_DATETIME.fullmatch(time.get("datetime")), time.get("datetime")
+    assert "2026-11-02" in [time.get("datetime") for time in times]
