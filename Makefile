@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in emails, feeds and <link rel=canonical> follow the address `make run` serves on, unless
+# SITE_URL is set (docs/configuration.md).
+SITE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: install run test lint format schema worker beat lock bench bench-smoke superuser clean
 
@@ -18,12 +21,12 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
-## Serve the site on http://127.0.0.1:8000 with demo data (embedded default: SQLite, eager tasks).
+## Serve the site on http://HOST:PORT (127.0.0.1:8000) with demo data (embedded default: SQLite, eager tasks).
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py load_demo_comments
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	SITE_URL='$(SITE_URL)' $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## Run the whole test suite (SQLite by default; DATABASE_URL / REDIS_URL switch to the real ones).
 test: install

@@ -4,6 +4,7 @@ throttles and the /api/ URL tree (v1 resources, OpenAPI schema and offline docs)
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -51,9 +52,17 @@ class RequestTooLarge(exceptions.APIException):
 
 class RateLimited(exceptions.Throttled):
     """A service's own limit (comments a day, a new account's pace), not a throttle: 429 with
-    Retry-After and the code `rate_limited`."""
+    Retry-After and the code `rate_limited`. The message is the service's, which already says
+    when to try again ("You can post again in 2 minutes."): DRF's "Expected available in 100
+    seconds." would add a second figure, rounded otherwise. Retry-After keeps the exact wait."""
 
     default_code = "rate_limited"
+
+    def __init__(
+        self, wait: float | None = None, detail: str | None = None, code: str | None = None
+    ) -> None:
+        super().__init__(wait=None, detail=detail, code=code)
+        self.wait = None if wait is None else math.ceil(wait)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -10,9 +10,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 
 def page_size_from(request: HttpRequest) -> int:
-    """The page size asked for with ?per_page=, kept within 1..FEED_MAX_PAGE_SIZE."""
+    """The page size asked for with ?page_size= (the API's name; ?per_page= is its older alias),
+    kept within 1..FEED_MAX_PAGE_SIZE; a size that is not a number gives the default."""
+    raw = request.GET.get("page_size") or request.GET.get("per_page")
+    if raw is None:
+        return settings.FEED_PAGE_SIZE
     try:
-        size = int(request.GET.get("per_page", settings.FEED_PAGE_SIZE))
+        size = int(raw)
     except ValueError:
         return settings.FEED_PAGE_SIZE
     return max(1, min(size, settings.FEED_MAX_PAGE_SIZE))

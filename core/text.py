@@ -23,6 +23,27 @@ def duration_text(seconds: float) -> str:
     return f"{hours} hour{'s' if hours != 1 else ''}"
 
 
+def ago_text(seconds: float) -> str:
+    """'just now', '4m ago', '9h ago', '3d ago', '5mo ago', '2y ago': how long ago, compact.
+
+    Rounded down (9 hours 36 minutes is '9h ago'), so a time is never overstated; under a
+    minute, and a time in the future (a clock a little ahead), is 'just now'."""
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return "just now"
+    if minutes < 60:
+        return f"{minutes}m ago"
+    hours = minutes // 60
+    if hours < 24:
+        return f"{hours}h ago"
+    days = hours // 24
+    if days < 30:
+        return f"{days}d ago"
+    if days < 365:
+        return f"{days // 30}mo ago"
+    return f"{days // 365}y ago"
+
+
 # What a user may write (docs/posting.md#text-a-user-writes): no control character (C0, DEL,
 # C1), no lone surrogate (PostgreSQL cannot store one; UTF-8 cannot encode it) and no Unicode
 # noncharacter (U+FDD0-U+FDEF and the last two code points of every plane, U+FFFE and U+FFFF

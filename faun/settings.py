@@ -116,6 +116,8 @@ TEMPLATES = [
                 "faun.context_processors.site",
                 "discussion.context_processors.inbox",
             ],
+            # core has no models and is no app: its template library is named here.
+            "libraries": {"times": "core.templatetags.times"},
         },
     },
 ]
@@ -285,6 +287,7 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF],
         "font-src": [SELF],
         "connect-src": [SELF],
+        "manifest-src": [SELF],
         "object-src": [NONE],
         "base-uri": [NONE],
         "frame-ancestors": [NONE],

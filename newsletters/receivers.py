@@ -10,7 +10,9 @@ from django.http import HttpRequest
 from accounts.models import User
 from core.sections import PageSection
 from newsletters.forms import DigestPreferenceForm
-from newsletters.selectors import digest_preference_get, subscription_list
+from newsletters.selectors import digest_preference_get, newsletter_for_viewer, subscription_list
+from posts.models import Post
+from posts.selectors.core import Viewer
 from posts.selectors.discovery import followed_tag_and_channel_ids
 
 
@@ -40,4 +42,19 @@ def settings_section(
             "digest_form": bound.get("digest_form") or digest_form_for(user),
             "subscriptions": subscription_list(user=user),
         },
+    )
+
+
+def post_aside(
+    *, request: HttpRequest, post: Post, viewer: Viewer, **kwargs: Any
+) -> PageSection | None:
+    """The box beside a channel's post: subscribe to the channel's newsletter, or, once the
+    member's address is subscribed, say so and where to manage it. None for other posts."""
+    if post.channel is None:
+        return None
+    member = viewer if isinstance(viewer, User) and viewer.is_authenticated else None
+    newsletter, subscribed = newsletter_for_viewer(channel=post.channel, user=member)
+    return PageSection(
+        template="newsletters/_post_aside.html",
+        context={"channel": post.channel, "newsletter": newsletter, "subscribed": subscribed},
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
 from accounts.models import User
@@ -66,6 +66,24 @@ def subscription_list(*, user: User) -> list[Subscription]:
         .select_related("newsletter__channel")
         .order_by("newsletter__name")
     )
+
+
+def newsletter_for_viewer(*, channel: Channel, user: User | None) -> tuple[Newsletter | None, bool]:
+    """The channel's newsletter (None before its first subscriber) and whether the member's
+    address is subscribed to it, for the box under the channel's posts: one query."""
+    newsletters = Newsletter.objects.filter(channel=channel)
+    if user is None:
+        return newsletters.first(), False
+    newsletter = newsletters.annotate(
+        viewer_subscribed=Exists(
+            Subscription.objects.filter(
+                newsletter=OuterRef("pk"),
+                email=user.email.lower(),
+                status=Subscription.Status.ACTIVE,
+            )
+        )
+    ).first()
+    return newsletter, bool(getattr(newsletter, "viewer_subscribed", False))
 
 
 def subscription_active_for(*, user: User, newsletter: Newsletter) -> bool:

@@ -26,7 +26,7 @@ from posts.selectors.posts import (
     post_merged_from,
 )
 from posts.services.cards import post_card_version
-from posts.signals import post_page_sections, profile_sections
+from posts.signals import post_page_asides, post_page_sections, profile_sections
 
 
 def render_feed(
@@ -179,6 +179,9 @@ def post_detail(request: HttpRequest, short_id: str, slug: str | None = None) ->
     sections = sections_from(
         post_page_sections.send(sender=Post, request=request, post=post, viewer=request.user)
     )
+    asides = sections_from(
+        post_page_asides.send(sender=Post, request=request, post=post, viewer=request.user)
+    )
     return render(
         request,
         "posts/detail.html",
@@ -187,6 +190,7 @@ def post_detail(request: HttpRequest, short_id: str, slug: str | None = None) ->
             "previously_posted": post_earlier_submission(post=post),
             "merged_from": post_merged_from(post=post),
             "sections": sections,
+            "asides": asides,
             # Absolute from SITE_URL, whatever Host the request came with (docs/posting.md).
             "canonical_url": absolute_url(post.get_absolute_url()),
             "card_url": _card_url(post),

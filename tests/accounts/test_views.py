@@ -172,6 +172,22 @@ def test_used_expired_and_forged_confirmation_links_say_so(client, delivered, se
     assert "Send me a new link" in page(expired)
 
 
+def test_reopening_a_used_confirmation_link_while_logged_in_says_the_address_is_verified(
+    client, delivered
+):
+    with delivered():
+        sign_up(client)
+    link = link_in(mail.outbox[0], "/verify/")
+    assert client.get(link).status_code == 302  # confirmed, and logged in
+    assert logged_in_user(client) is not None
+
+    again = page(client.get(link))
+    assert "Your email address, ada@example.com, is verified" in again
+    assert "You can log in" not in again
+    assert f'href="{reverse("accounts:login")}">Log in</a>' not in again
+    assert f'class="button" href="{reverse("posts:home")}"' in again
+
+
 # --- unverified accounts -----------------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-from core.text import duration_text, text_problem, xml_safe
+from core.text import ago_text, duration_text, text_problem, xml_safe
 
 
 def test_duration_text_says_days_hours_or_minutes_rounding_waits_up():
@@ -11,6 +11,18 @@ def test_duration_text_says_days_hours_or_minutes_rounding_waits_up():
     assert duration_text(61) == "2 minutes"
     assert duration_text(60) == "1 minute"
     assert duration_text(0) == "1 minute"
+
+
+def test_ago_text_is_compact_and_rounds_down():
+    assert ago_text(0) == "just now"
+    assert ago_text(59) == "just now"
+    assert ago_text(-30) == "just now"  # a clock a little ahead
+    assert ago_text(60) == "1m ago"
+    assert ago_text(59 * 60 + 59) == "59m ago"
+    assert ago_text(9 * 3600 + 36 * 60) == "9h ago"
+    assert ago_text(3 * 86400 + 7200) == "3d ago"
+    assert ago_text(45 * 86400) == "1mo ago"
+    assert ago_text(800 * 86400) == "2y ago"
 
 
 def test_text_problem_refuses_controls_surrogates_and_noncharacters():

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from accounts.models import User
 from discussion.models import Comment
 from posts.models import Post
 
@@ -28,3 +29,18 @@ def test_demo_discussions_load_once_with_consistent_counters(client):
     page = client.get(ask.get_absolute_url()).content.decode()
     assert "One state file per team" in page
     assert "Active" in client.get("/active/").content.decode()
+
+
+def test_demo_commenters_joined_before_their_first_comment():
+    call_command("load_demo")
+    call_command("load_demo_comments")
+    for comment in Comment.objects.select_related("author"):
+        assert comment.author.date_joined < comment.created_at, comment.author.username
+
+
+def test_demo_commenters_of_an_older_demo_database_are_backdated_too():
+    call_command("load_demo")
+    User.objects.update(date_joined=timezone.now())  # as load_demo left them before
+    call_command("load_demo_comments")
+    for comment in Comment.objects.select_related("author"):
+        assert comment.author.date_joined < comment.created_at, comment.author.username

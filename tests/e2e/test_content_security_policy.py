@@ -56,10 +56,8 @@ class PageProblems:
 
     def _on_console(self, message) -> None:
         # Chromium reports each CSP refusal, failed load and uncaught error as a console error;
-        # warnings catch the rest (a "Report Only" refusal, a header it could not parse). The site
-        # has no favicon yet: the browser's own request for one is not the page's doing.
-        if message.location.get("url", "").endswith("/favicon.ico"):
-            return
+        # warnings catch the rest (a "Report Only" refusal, a header it could not parse), the
+        # site icon and the web app manifest included.
         if message.type in {"error", "warning"} and not expected(self.page, message.text):
             self.console.append(f"{self.page.url}: [{message.type}] {message.text}")
 

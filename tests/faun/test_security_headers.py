@@ -38,6 +38,7 @@ ANONYMOUS_PAGES = [
     "/api/v1/posts/",
     "/api/schema/",
     "/healthz",
+    "/manifest.webmanifest",
     "/no-such-page/",
 ]
 MEMBER_PAGES = ["/", "/submit/", "/settings/", "/settings/tokens/", "/my/", "/saved/"]

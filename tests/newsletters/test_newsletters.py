@@ -602,3 +602,34 @@ def test_post_page_call_to_action_posts_to_the_subscribe_url(client):
     html = client.get(post.get_absolute_url()).content.decode()
     assert "Subscribe to our weekly newsletter DevOpsLinks Weekly" in html
     assert 'action="/@devopslinks/newsletter/subscribe/"' in html
+
+
+def test_after_subscribing_from_a_post_its_box_says_subscribed_instead_of_offering_again(client):
+    newsletter = make_newsletter()
+    post = PostFactory(channel=newsletter.channel)
+    member = UserFactory(email="grace@example.com")
+    client.force_login(member)
+    before = client.get(post.get_absolute_url()).content.decode()
+    assert 'action="/@devopslinks/newsletter/subscribe/"' in before
+    response = client.post(subscribe_url(), {"next": post.get_absolute_url()}, follow=True)
+    html = response.content.decode()
+    assert "You are subscribed to DevOpsLinks Weekly." in html  # the flash
+    assert "Subscribe with grace@example.com" not in html
+    assert 'action="/@devopslinks/newsletter/subscribe/"' not in html
+    assert "You are subscribed to DevOpsLinks Weekly</h2>" in html
+    assert f'href="{reverse("accounts:settings")}"' in html
+
+
+def test_another_members_box_still_offers_to_subscribe(client):
+    newsletter = make_newsletter()
+    subscribe(newsletter, 3)
+    post = PostFactory(channel=newsletter.channel)
+    client.force_login(UserFactory(email="lin@example.com"))
+    html = client.get(post.get_absolute_url()).content.decode()
+    assert "Subscribe with lin@example.com" in html
+
+
+def test_channel_page_links_to_its_newsletter(client):
+    make_newsletter()
+    html = client.get("/@devopslinks/").content.decode()
+    assert 'href="/@devopslinks/newsletter/"' in html

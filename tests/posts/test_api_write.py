@@ -4,6 +4,8 @@ lifecycle, throttles, and bad input answered with 4xx field errors."""
 from __future__ import annotations
 
 import json
+import math
+import re
 
 import pytest
 from django.utils import timezone
@@ -250,6 +252,23 @@ def test_posting_rate_limit_answers_429_with_retry_after(client, tags):
     assert response.status_code == 429
     assert int(response.headers["Retry-After"]) > 0
     assert response.json()["error"]["code"] == "rate_limited"
+
+
+def test_posting_rate_limit_says_when_to_post_again_once(client, tags, settings):
+    """One figure, the service's, rounded up to the minute, and Retry-After in the same range:
+    not "in 2 minutes. Expected available in 100 seconds."."""
+    settings.POST_NEW_ACCOUNT_INTERVAL_SECONDS = 300
+    headers = bearer(UserFactory(date_joined=timezone.now()))
+    assert submit(client, valid_payload(), headers).status_code == 201
+    response = submit(client, valid_payload(url="https://lwn.example/2"), headers)
+    assert response.status_code == 429
+    message = response.json()["error"]["message"]
+    assert "Expected available" not in message
+    assert message.count(" again in ") == 1
+    minutes = int(re.search(r"You can post again in (\d+) minutes?\.$", message).group(1))
+    retry_after = int(response.headers["Retry-After"])
+    assert 0 < retry_after <= 300
+    assert minutes == math.ceil(retry_after / 60)
 
 
 def test_write_throttle_answers_429_with_retry_after(client, settings):

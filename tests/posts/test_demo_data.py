@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
-from django.core.management import call_command
-from django.db.models import Count
+from datetime import timedelta
 
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db.models import Count, Min
+from django.utils import timezone
+
+from accounts.models import User
 from posts.models import Entity, KeyFact, Post, TimelineEvent, Vote
 from posts.services.content import EntityData, KeyFactData, PostContent, TimelineEventData
 from posts.services.rules import validate_content
@@ -93,3 +98,14 @@ def test_every_demo_post_passes_the_submission_rules():
             ],
         )
         validate_content(author=post.author, content=content)  # raises PostRejected
+
+
+def test_demo_accounts_joined_before_their_first_post_and_none_is_new():
+    call_command("load_demo")
+    oldest = Post.objects.aggregate(oldest=Min("published_at"))["oldest"]
+    users = User.objects.annotate(first_post=Min("posts__published_at"))
+    new_since = timezone.now() - timedelta(days=settings.MODERATION_NEW_ACCOUNT_DAYS)
+    assert users.count() > 6
+    for user in users:
+        assert user.date_joined < (user.first_post or oldest), user.username
+        assert user.date_joined < new_since, user.username  # not marked "new account"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import UTC, date, timedelta
 
+import html5lib
 import pytest
 from django.utils import timezone
 
@@ -213,3 +215,81 @@ def test_pages_link_their_feeds(client):
     html = client.get("/").content.decode()
     assert '<link rel="alternate" type="application/rss+xml"' in html
     assert 'href="/feeds/home.atom"' in html
+
+
+def test_a_members_feed_row_keeps_save_and_hide_on_the_meta_line(member_client):
+    """The browser's parser must not close the meta line before "save · hide" (a form may not
+    sit in a <p>): the controls stay on the row's one meta line, with no stray "·"."""
+    PostFactory(title="Rust lands in the scheduler")
+    response = member_client.get("/")
+    document = html5lib.parse(response.content.decode(), namespaceHTMLElements=False)
+    rows = [li for li in document.iter("li") if li.get("class") == "post-row"]
+    assert len(rows) == 1
+    main = next(div for div in rows[0].iter("div") if div.get("class") == "post-row__main")
+    metas = [el for el in main if el.get("class") == "post-row__meta"]
+    assert len(metas) == 1
+    meta = metas[0]
+    forms_in_row = list(main.iter("form"))
+    assert [form.get("data-action") for form in meta.iter("form")] == ["save", "hide"]
+    assert len(forms_in_row) == 2  # none outside the meta line
+    assert not [p for p in main.iter("p") if not "".join(p.itertext()).strip()]  # no empty <p>
+    # Title, meta line, nothing else: no "·" or span left dangling outside the meta line.
+    assert [child.get("class") for child in main] == ["post-row__title", "post-row__meta"]
+    assert not [child.tail for child in main if (child.tail or "").strip()]
+
+
+@pytest.mark.parametrize("name", ["page_size", "per_page"])
+def test_feeds_take_the_apis_page_size_and_keep_per_page_as_an_alias(client, name):
+    now = timezone.now()
+    for i in range(5):
+        PostFactory(title=f"Post {i}", published_at=now - timedelta(minutes=10 * (i + 1)))
+    first = client.get(f"/newest/?{name}=2")
+    assert titles(first) == ["Post 0", "Post 1"]
+    cursor = first.context["page"].next_cursor
+    # "More" keeps the size, under the one name the API uses too.
+    assert f"after={cursor}&amp;page_size=2" in first.content.decode()
+    assert titles(client.get(f"/newest/?after={cursor}&page_size=2")) == ["Post 2", "Post 3"]
+
+
+def test_page_size_wins_over_per_page_and_nonsense_gives_the_default(client):
+    for i in range(3):
+        PostFactory(title=f"Post {i}")
+    assert len(titles(client.get("/newest/?page_size=1&per_page=2"))) == 1
+    assert len(titles(client.get("/newest/?page_size=lots"))) == 3
+    assert len(titles(client.get("/newest/?page_size=" + "9" * 5000))) == 3
+
+
+# HTML allows at most three fractional digits in a <time datetime> (Python writes six).
+VALID_DATETIME = re.compile(r"\d{4}-\d\d-\d\d(T\d\d:\d\d(:\d\d(\.\d{1,3})?)?Z)?")
+
+
+def time_elements(response) -> list:
+    document = html5lib.parse(response.content.decode(), namespaceHTMLElements=False)
+    return list(document.iter("time"))
+
+
+def test_feed_rows_say_how_long_ago_compactly_with_the_exact_time_as_title(client):
+    now = timezone.now()
+    PostFactory(title="Fresh", published_at=now - timedelta(seconds=5))
+    PostFactory(title="Morning", published_at=now - timedelta(hours=9, minutes=36))
+    PostFactory(title="Monday", published_at=now - timedelta(days=3, hours=2))
+    times = time_elements(client.get("/newest/"))
+    assert [time.text for time in times] == ["just now", "9h ago", "3d ago"]
+    morning = Post.objects.get(title="Morning").published_at.astimezone(UTC)
+    assert times[1].get("title") == f"{morning:%b} {morning.day}, {morning:%Y %H:%M} UTC"
+    assert times[1].get("datetime") == f"{morning:%Y-%m-%dT%H:%M:%S}Z"
+
+
+def test_every_time_on_a_post_page_has_a_valid_datetime(client):
+    from tests.discussion.factories import CommentFactory
+
+    post = PostFactory(
+        published_at=timezone.now().replace(microsecond=123456),
+        timeline=[("Released", date(2026, 11, 2)), ("Announced", None, "Q3 2026")],
+    )
+    CommentFactory(post=post)
+    times = time_elements(client.get(post.get_absolute_url()))
+    assert len(times) == 3  # published, the dated event, the comment
+    for time in times:
+        assert VALID_DATETIME.fullmatch(time.get("datetime")), time.get("datetime")
+    assert "2026-11-02" in [time.get("datetime") for time in times]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from posts.models import Post
 from posts.services.discussion import post_discussion_update
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "comments.json"
+JOINED_BEFORE = timedelta(days=30)  # as posts' load_demo: no demo commenter "joined today"
 
 
 class Command(BaseCommand):
@@ -46,6 +47,7 @@ def load(data: dict[str, Any]) -> int:
     users = {user.username: user for user in User.objects.all()}
     readers = [user for name, user in sorted(users.items()) if name.startswith("reader")]
     count = 0
+    firsts: dict[int, datetime] = {}  # each commenter's first comment
     for thread in data["threads"]:
         post = Post.objects.filter(title=thread["post"]).first()
         if post is None:
@@ -69,7 +71,20 @@ def load(data: dict[str, Any]) -> int:
             commented_at=max(c.created_at for c in comments),
         )
         count += len(comments)
+        for c in comments:
+            if c.author_id is not None:
+                firsts[c.author_id] = min(c.created_at, firsts.get(c.author_id, c.created_at))
+    _backdate_joins(firsts)
     return count
+
+
+def _backdate_joins(firsts: dict[int, datetime]) -> None:
+    """Every commenter joined before their first demo comment (load_demo already puts demo
+    accounts well before the posts; this holds for a database it filled before it did)."""
+    for user_id, first in firsts.items():
+        User.objects.filter(pk=user_id, date_joined__gt=first - JOINED_BEFORE).update(
+            date_joined=first - JOINED_BEFORE
+        )
 
 
 def _write(

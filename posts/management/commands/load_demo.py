@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
 
 from accounts.models import User
@@ -19,6 +20,10 @@ from posts.services.core import post_create
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "demo.json"
 READERS = 60  # accounts that cast the demo votes
+# Demo accounts joined this long before their first post (readers, before the oldest post), a
+# week apart from one another: profiles do not say "joined today" above month-old posts, and no
+# demo account counts as new (MODERATION_NEW_ACCOUNT_DAYS).
+JOINED_BEFORE = timedelta(days=30)
 
 
 class Command(BaseCommand):
@@ -102,4 +107,24 @@ def load(data: dict[str, Any]) -> int:
         post.score = len(voters)
         post.hotness = hotness(score=post.score, published_at=post.published_at)
         post.save(update_fields=["score", "hotness"])
+    _backdate_joins([*users.values(), *readers])
     return len(data["posts"])
+
+
+def _backdate_joins(accounts: list[User]) -> None:
+    """Each account joined before its first post, readers (who vote and comment on any post)
+    before the oldest one. A join date only ever moves back."""
+    firsts = dict(
+        Post.objects.filter(author__in=accounts)
+        .values("author")
+        .annotate(first=Min("published_at"))
+        .values_list("author", "first")
+    )
+    oldest = min(firsts.values(), default=timezone.now())
+    changed = []
+    for index, user in enumerate(accounts):
+        joined = firsts.get(user.pk, oldest) - JOINED_BEFORE - timedelta(days=7 * index)
+        if joined < user.date_joined:
+            user.date_joined = joined
+            changed.append(user)
+    User.objects.bulk_update(changed, ["date_joined"])
