@@ -13,13 +13,13 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from core import ratelimit
 from newsletters import forms, selectors
-from newsletters.models import Subscription
+from newsletters.models import Newsletter, Subscription
 from newsletters.receivers import settings_section
 from newsletters.services import issues
 from newsletters.services import subscriptions as services
@@ -45,21 +45,22 @@ def _back(request: HttpRequest, fallback: str) -> str:
     return fallback
 
 
+@csrf_exempt
 @require_POST
 def newsletter_subscribe(request: HttpRequest, handle: str) -> HttpResponse:
     """A member with a confirmed address is subscribed at once; a visitor (or a member typing
     another address) gets a confirmation email. The answer to a valid address is the same
-    whether it was new, waiting or already subscribed."""
+    whether it was new, waiting or already subscribed.
+
+    Only the member's one-click subscription is CSRF-checked: it acts on their account. An
+    address typed into the form acts on no account and only asks for a confirmation email (the
+    double opt-in), which anyone may ask for directly, rate-limited per address and client; its
+    form carries no token, so an anonymous page with it sets no cookie and the page cache can
+    share it (docs/newsletters.md#subscribing, docs/performance.md)."""
     channel, _ = selectors.newsletter_channel_get(handle=handle)
     newsletter = services.newsletter_for_channel(channel=channel)
-    user = request.user
-    if isinstance(user, User) and not request.POST.get("email"):
-        subscription = services.subscription_add_for_user(user=user, newsletter=newsletter)
-        if subscription.status == Subscription.Status.ACTIVE:
-            messages.success(request, f"You are subscribed to {newsletter.name}.")
-            return redirect(_back(request, newsletter.get_absolute_url()))
-        request.session[SUBSCRIBE_SESSION_KEY] = [subscription.email, newsletter.name]
-        return redirect("newsletters:check_inbox")
+    if request.user.is_authenticated and not request.POST.get("email"):
+        return _member_subscribe(request, newsletter=newsletter)
     form = forms.NewsletterSubscribeForm(request.POST)
     status = 400
     if form.is_valid():
@@ -86,6 +87,17 @@ def newsletter_subscribe(request: HttpRequest, handle: str) -> HttpResponse:
         {"form": form, "channel": channel, "newsletter": newsletter},
         status=status,
     )
+
+
+@csrf_protect
+def _member_subscribe(request: HttpRequest, *, newsletter: Newsletter) -> HttpResponse:
+    user = cast(User, request.user)
+    subscription = services.subscription_add_for_user(user=user, newsletter=newsletter)
+    if subscription.status == Subscription.Status.ACTIVE:
+        messages.success(request, f"You are subscribed to {newsletter.name}.")
+        return redirect(_back(request, newsletter.get_absolute_url()))
+    request.session[SUBSCRIBE_SESSION_KEY] = [subscription.email, newsletter.name]
+    return redirect("newsletters:check_inbox")
 
 
 def newsletter_check_inbox(request: HttpRequest) -> HttpResponse:

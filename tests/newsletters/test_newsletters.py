@@ -633,3 +633,34 @@ def test_channel_page_links_to_its_newsletter(client):
     make_newsletter()
     html = client.get("/@devopslinks/").content.decode()
     assert 'href="/@devopslinks/newsletter/"' in html
+
+
+def test_a_visitor_subscribes_without_a_csrf_token_but_a_members_one_click_needs_one(settings):
+    """A typed address acts on no account (docs/newsletters.md#channel-newsletters): the form
+    has no token. A member's one-click subscription acts on their account: it is checked."""
+    make_newsletter()
+    visitor = Client(enforce_csrf_checks=True)
+    response = visitor.post(subscribe_url(), {"email": "ada@example.com"})
+    assert response.status_code == 302
+    assert Subscription.objects.get().status == "pending"
+
+    member = Client(enforce_csrf_checks=True)
+    member.force_login(UserFactory(email="grace@example.com"))
+    assert member.post(subscribe_url(), {"next": "/"}).status_code == 403
+    assert not Subscription.objects.filter(email="grace@example.com").exists()
+
+
+def test_a_channels_post_page_and_archive_set_no_cookie_for_visitors_and_are_shared(settings):
+    """The newsletter box's token set a CSRF cookie, and the page cache never shares a response
+    that sets one: every visitor's post page in a channel was rendered anew (issue 17)."""
+    settings.ANONYMOUS_CACHE_SECONDS = 30
+    channel = ChannelFactory(handle="devopslinks", newsletter_name="DevOpsLinks Weekly")
+    post = PostFactory(channel=channel, author=ChannelMembershipFactory(channel=channel).user)
+    visitor = Client()
+    for path in (post.get_absolute_url(), reverse("newsletters:archive", args=["devopslinks"])):
+        first = visitor.get(path)
+        assert first.status_code == 200, path
+        assert "Subscribe" in first.content.decode(), path
+        assert not first.cookies, path
+        assert first["X-Cache"] == "miss", path
+        assert visitor.get(path)["X-Cache"] == "hit", path
