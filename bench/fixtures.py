@@ -27,7 +27,7 @@ from accounts.tokens import api_token_create
 from bench.prepare import META_TABLE
 from core.pagination import encode_cursor
 from discussion.models import CommentVote
-from posts.models import Channel, Post, SavedPost, Tag, Vote
+from posts.models import Channel, Follow, Post, SavedPost, Tag, Vote
 from posts.ranking import hotness
 from posts.selectors.core import ORDERINGS
 from posts.selectors.feeds import feed_list
@@ -36,6 +36,7 @@ from posts.services.search import post_search_reindex
 
 READER = "synth1"  # a synthetic user: ~50 votes scattered over the data set, like a real reader
 VOTER = "benchvoter"  # votes only during the vote scenario; its votes are undone afterwards
+QUIET_READER = "benchquiet"  # follows one author who posted about ten times: My feed, sparse
 TOKEN_NAME = "bench"  # noqa: S105 - a label, not a secret
 
 
@@ -44,6 +45,7 @@ class Targets:
     session_key: str
     csrf_token: str
     token: str
+    quiet_session_key: str
     post_url: str
     tag_slug: str
     median_tag_slug: str
@@ -62,6 +64,10 @@ class Targets:
     @property
     def cookie(self) -> str:
         return f"sessionid={self.session_key}; csrftoken={self.csrf_token}"
+
+    @property
+    def quiet_cookie(self) -> str:
+        return f"sessionid={self.quiet_session_key}; csrftoken={self.csrf_token}"
 
 
 def _reader() -> User:
@@ -146,6 +152,7 @@ def prepare(
         session_key=session_for(reader),
         csrf_token=get_random_string(32, CSRF_ALLOWED_CHARS),
         token=_voter_token(),
+        quiet_session_key=session_for(_quiet_reader()),
         post_url=top_post.get_absolute_url(),
         tag_slug=tags[0][0],
         median_tag_slug=tags[len(tags) // 2][0],
@@ -189,6 +196,32 @@ def _follow_for_my_feed(*, reader: User, tag_slugs: list[str], author: User) -> 
     if author.pk != reader.pk:
         follow_add(user=reader, target=author)
     hidden_tag_add(user=reader, tag=Tag.objects.get(slug=tag_slugs[-1]))
+
+
+def _quiet_reader() -> User:
+    """A reader who follows one author with 5 to 15 posts and nothing else: My feed from the
+    follows' own indexes (posts.selectors.discovery._followed), whatever the site's size."""
+    reader, _ = User.objects.get_or_create(
+        username=QUIET_READER,
+        defaults={
+            "email": f"{QUIET_READER}@synthetic.faun.localhost",
+            "email_verified_at": timezone.now(),
+            "password": make_password(None),
+        },
+    )
+    if not Follow.objects.filter(user=reader).exists():
+        author_id = (
+            Post.objects.filter(author__isnull=False)
+            .values("author_id")
+            .annotate(n=Count("id"))
+            .filter(n__gte=5, n__lte=15)
+            .order_by("author_id")
+            .values_list("author_id", flat=True)
+            .first()
+        )
+        if author_id is not None:
+            follow_add(user=reader, target=User.objects.get(pk=author_id))
+    return reader
 
 
 def _search_index_missing() -> None:

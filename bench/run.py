@@ -74,7 +74,9 @@ class Scenario:
     label: str  # may name fields of fixtures.Targets, e.g. {deep_page}
     path: str  # formatted with fixtures.Targets' fields
     what: str
-    auth: str = ""  # "session": the reader's cookie; "token": the voter's bearer token
+    # "session": the reader's cookie; "session_quiet": the quiet reader's; "token": the voter's
+    # bearer token
+    auth: str = ""
     script: str = "report.lua"
     method: str = "GET"
 
@@ -130,6 +132,14 @@ SCENARIOS: tuple[Scenario, ...] = (
         "/my/",
         "the reader's followed tag, channel and author, minus a hidden tag (session cookie)",
         auth="session",
+    ),
+    Scenario(
+        "my_feed_quiet",
+        "My feed, one quiet author",
+        "/my/",
+        "a reader who follows one author with about ten posts (session cookie): the same "
+        "latency at any size",
+        auth="session_quiet",
     ),
     Scenario("api_25", "API list 25", "/api/v1/posts/?page_size=25", "JSON, hot, 25 posts"),
     Scenario("api_100", "API list 100", "/api/v1/posts/?page_size=100", "JSON, hot, 100 posts"),
@@ -424,6 +434,8 @@ def scenario_fields(targets: Any) -> dict[str, Any]:
 def auth_headers(scenario: Scenario, targets: Any) -> dict[str, str]:
     if scenario.auth == "session":
         return {"Cookie": targets.cookie}
+    if scenario.auth == "session_quiet":
+        return {"Cookie": targets.quiet_cookie}
     if scenario.auth == "token":
         return {"Authorization": f"Bearer {targets.token}", "Content-Type": "application/json"}
     return {}

@@ -8,6 +8,7 @@ from django.db import IntegrityError
 
 from accounts.tokens import api_token_create
 from posts.models import FeedToken, Follow, HiddenPost
+from posts.selectors import discovery
 from posts.selectors.discovery import feed_token_user
 from posts.services.follows import (
     FollowNotAllowed,
@@ -48,6 +49,15 @@ def world():
     }
 
 
+@pytest.fixture(params=["sparse", "dense"])
+def plan(request, monkeypatch):
+    """My feed's two plans (posts.selectors.discovery._followed): the ids the follows reach, or
+    the feed's index walked with EXISTS once they reach more than FOLLOWED_SPARSE_LIMIT."""
+    if request.param == "dense":
+        monkeypatch.setattr(discovery, "FOLLOWED_SPARSE_LIMIT", 0)
+    return request.param
+
+
 def my_titles(client, url="/my/") -> list[str]:
     return [post.title for post in client.get(url).context["page"].items]
 
@@ -72,7 +82,7 @@ def test_the_database_refuses_a_second_follow_or_a_self_follow(world):
         Follow.objects.create(user=reader, tag=world["rust"])
 
 
-def test_my_feed_has_exactly_the_followed_posts_once_each(client, world):
+def test_my_feed_has_exactly_the_followed_posts_once_each(client, world, plan):
     reader = world["reader"]
     for target in (world["rust"], world["linux"], world["channel"], world["ada"]):
         follow_add(user=reader, target=target)
@@ -83,7 +93,7 @@ def test_my_feed_has_exactly_the_followed_posts_once_each(client, world):
     assert sorted(my_titles(client)) == sorted(titles)  # hot: the same posts
 
 
-def test_my_feed_leaves_out_hidden_posts_and_hidden_tags(client, world):
+def test_my_feed_leaves_out_hidden_posts_and_hidden_tags(client, world, plan):
     reader = world["reader"]
     follow_add(user=reader, target=world["ada"])
     follow_add(user=reader, target=world["rust"])
@@ -187,7 +197,7 @@ def test_following_page_lists_follows_and_hidden_tags_with_undo_buttons(client, 
 
 
 def test_private_feed_serves_my_feed_until_the_token_is_reset_or_turned_off(
-    client, world, settings
+    plan, client, world, settings
 ):
     settings.SITE_URL = "https://faun.example"
     reader = world["reader"]
