@@ -35,7 +35,7 @@ class XmlSafeFeed(Feed):
         response = super().__call__(request, *args, **kwargs)
         # The feed generator writes element by element: over a thousand chunks for 30 items,
         # each a separate socket write for the server, from the page cache too. Joined once
-        # here (docs/performance.md#what-each-change-bought).
+        # here (docs/performance.md#round-two-issue-17-change-by-change).
         response.content = response.content
         return response
 

@@ -138,11 +138,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "max_size": env_int("DATABASE_POOL_MAX", 10),
             "timeout": 10,
         }
+    # A site's queries are short. PostgreSQL starts parallel workers for a plan it expects to be
+    # big, and compiles the costliest ones with its JIT: the workers cost more than the query
+    # they served (a quiet reader's My feed: 11-16 ms with two workers, under 1 ms without), the
+    # JIT saved nothing on the bounded search (docs/performance.md, "Round two").
+    session_options = []
     if not env_bool("DATABASE_JIT", default=False):
-        # A site's queries are short: PostgreSQL's JIT compiles only for the planner's costliest
-        # ones, where it measured 60-90 ms of compiling for a search that then ran in a few
-        # (docs/performance.md#what-each-change-bought).
-        DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+        session_options.append("-c jit=off")
+    if not env_bool("DATABASE_PARALLEL_QUERY", default=False):
+        session_options.append("-c max_parallel_workers_per_gather=0")
+    if session_options:
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = " ".join(session_options)
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("DATABASE_TEST_NAME", "test_faun")}
 else:
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("DATABASE_TEST_NAME") or None}

@@ -109,7 +109,7 @@ def search_items_for_syndication(*, query: ParsedQuery, limit: int = 30) -> list
 
 
 # Follows that together reach at most this many posts are "sparse" (docs/search.md#my-feed).
-FOLLOWED_SPARSE_LIMIT = 5000
+FOLLOWED_SPARSE_LIMIT = 1000
 
 
 def _followed_post_ids(user: User) -> QuerySet[Any]:
@@ -149,7 +149,7 @@ def _followed(user: User) -> Q:
     post ids come from the follows' own indexes and only those posts are ordered, so the cost
     does not grow with the site. Dense follows (a big tag): the hot or newest index is walked and
     each post tested with four EXISTS, which finds a page of matches after a few rows."""
-    reached = len(_followed_post_ids(user)[: FOLLOWED_SPARSE_LIMIT + 1])
+    reached = _followed_post_ids(user)[: FOLLOWED_SPARSE_LIMIT + 1].count()
     if reached <= FOLLOWED_SPARSE_LIMIT:
         return Q(pk__in=_followed_post_ids(user))
     follows = Follow.objects.filter(user=user)

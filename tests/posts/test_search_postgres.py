@@ -188,6 +188,8 @@ def test_relevance_over_a_common_word_ranks_a_bounded_window_without_a_sequentia
         cursor.execute("ANALYZE posts_post")
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"
     common = parse_query("kubernetes")
     with CaptureQueriesContext(connection) as ctx:
         found = post_search(viewer=None, query=common, page_size=25).items
