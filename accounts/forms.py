@@ -206,7 +206,13 @@ class EmailChangeForm(forms.Form):
 
 
 class PasswordChangeForm(auth_forms.PasswordChangeForm):
-    """Django's form (old password, new twice, validators); saving goes through the service."""
+    """Django's form (old password, new twice, validators); saving goes through the service.
+    Without Django's autofocus on the old password: the form is one section of the settings
+    page, and the focus scrolled the page to it on opening."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].widget.attrs.pop("autofocus", None)
 
     def save(self, commit: bool = True) -> User:
         return user_password_change(user=self.user, password=self.cleaned_data["new_password1"])
