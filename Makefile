@@ -51,8 +51,11 @@ schema: install
 	$(BIN)/python manage.py spectacular --file tests/openapi.yaml
 
 ## Background work (needs REDIS_URL): a worker, and beat for periodic sweeps and digests.
+## A worker consumes every queue; QUEUES=celery-email (or -previews, -newsletters, comma-separated)
+## runs one per kind of work (docs/operations.md#queues).
+QUEUES ?=
 worker: install
-	$(BIN)/celery -A faun worker --loglevel=INFO --concurrency=2
+	$(BIN)/celery -A faun worker --loglevel=INFO --concurrency=2 $(if $(QUEUES),-Q $(QUEUES))
 
 beat: install
 	$(BIN)/celery -A faun beat --loglevel=INFO --schedule=var/celerybeat-schedule

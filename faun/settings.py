@@ -13,6 +13,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("FAUN_VAR_DIR", BASE_DIR / "var"))
@@ -237,6 +238,29 @@ CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TIMEZONE = "UTC"
 # Several deployments (or a benchmark) can share one Redis by giving each its own queue.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# One queue per kind of work, so a 100,000-subscriber digest never holds up a sign-up email
+# (docs/operations.md#queues): single emails (sign-up, password reset, replies, the outbox
+# sweep), link previews, and newsletters and digests with their batched sending. A worker
+# started without -Q consumes all four; `make worker QUEUES=celery-email` one of them.
+CELERY_QUEUE_EMAIL = f"{CELERY_TASK_DEFAULT_QUEUE}-email"
+CELERY_QUEUE_PREVIEWS = f"{CELERY_TASK_DEFAULT_QUEUE}-previews"
+CELERY_QUEUE_NEWSLETTERS = f"{CELERY_TASK_DEFAULT_QUEUE}-newsletters"
+CELERY_TASK_QUEUES = [
+    Queue(name)
+    for name in (
+        CELERY_TASK_DEFAULT_QUEUE,
+        CELERY_QUEUE_EMAIL,
+        CELERY_QUEUE_PREVIEWS,
+        CELERY_QUEUE_NEWSLETTERS,
+    )
+]
+CELERY_TASK_ROUTES = {
+    "outbox.tasks.email_deliver": {"queue": CELERY_QUEUE_EMAIL},
+    "outbox.tasks.outbox_sweep": {"queue": CELERY_QUEUE_EMAIL},
+    "outbox.tasks.email_deliver_batch": {"queue": CELERY_QUEUE_NEWSLETTERS},
+    "newsletters.tasks.*": {"queue": CELERY_QUEUE_NEWSLETTERS},
+    "posts.tasks.*": {"queue": CELERY_QUEUE_PREVIEWS},
+}
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # The email outbox's safety net: re-enqueue emails whose delivery message was lost (Redis was
     # down when the web request published it, or a worker died mid-send). See accounts/tasks.py.

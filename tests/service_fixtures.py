@@ -243,13 +243,21 @@ class CeleryProcesses:
         return service
 
     def worker(
-        self, *, redis_url: str, smtp_port: int, wait_ready: bool = True, **extra_env: str
+        self,
+        *,
+        redis_url: str,
+        smtp_port: int,
+        wait_ready: bool = True,
+        queues: str = "",
+        **extra_env: str,
     ) -> ServiceProcess:
-        """A worker with one prefork child (prefork, unlike solo, enforces time limits)."""
+        """A worker with one prefork child (prefork, unlike solo, enforces time limits), on
+        every queue or on `queues` (comma-separated names)."""
         worker = self._start(
             "worker",
             [
                 "worker",
+                *([f"--queues={queues}"] if queues else []),
                 "--pool=prefork",
                 "--concurrency=1",
                 "--loglevel=INFO",
