@@ -19,12 +19,14 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import get_conditional_response, patch_response_headers
 
 from core.cache import cache_call
 from core.text import text_problem
+from faun.metrics import timed_query
 
 INVALID_FIELDS = "The request has invalid fields."
 
@@ -157,3 +159,15 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response
+
+
+class QueryTimingMiddleware:
+    """Times each SQL statement of a request for /metrics (faun.metrics.DB_QUERY_SECONDS)
+    through Django's execute wrapper: a few microseconds a statement."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with connection.execute_wrapper(timed_query):
+            return self.get_response(request)

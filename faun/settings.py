@@ -81,6 +81,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Request counts and latency for /metrics (django-prometheus): first and last, so they see
+    # every request and, for the ones a view answers, which view (docs/operations.md#metrics).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outside the page cache and WhiteNoise, so cached pages and static files carry them too.
     "csp.middleware.CSPMiddleware",
@@ -92,6 +95,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "faun.middleware.AnonymousPageCacheMiddleware",
+    "faun.middleware.QueryTimingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
@@ -99,6 +103,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "faun.urls"
@@ -410,6 +415,15 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
     },
 }
+
+# /metrics (docs/operations.md#metrics): the client addresses that may read it, and a token
+# that opens it from anywhere (`Authorization: Bearer <token>`); empty = no token.
+METRICS_ALLOWED_ADDRESSES = [
+    address.strip()
+    for address in os.environ.get("METRICS_ALLOWED_ADDRESSES", "127.0.0.1,::1").split(",")
+    if address.strip()
+]
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
 # Posting: submission rules (docs/posting.md). Rate limits count the author's posts in the
 # database, so they hold across web processes.

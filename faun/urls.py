@@ -7,6 +7,8 @@ from faun import api_urls, bench_views, views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("metrics", views.metrics, name="metrics"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("manifest.webmanifest", views.web_manifest, name="web_manifest"),
     # Admin pages of the models that left accounts for their own apps: old bookmarks still work.

@@ -1,12 +1,18 @@
+import time
+from collections.abc import Callable
+
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.templatetags.static import static
+from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from core.cache import cache_probe
+from faun.metrics import metrics_text
 
 # The site's colors (static/css/faun.css: --accent, --bg), for the web app manifest and the
 # browser's toolbar (<meta name=theme-color> in templates/base.html).
@@ -31,6 +37,72 @@ def healthz(request: HttpRequest) -> JsonResponse:
         return JsonResponse(body, status=503)
     status = "ok" if cache == "ok" else "degraded"
     return JsonResponse({"status": status, "database": "ok", "cache": cache})
+
+
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness for a load balancer or an orchestrator, with details for people: 200 while the
+    database answers (the site serves without the cache and the broker: docs/operations.md#
+    when-redis-is-down), else 503. Each dependency reports "ok" or what is wrong, and how long
+    its check took."""
+    checks = {
+        "database": _timed(_database_check),
+        "cache": _timed(lambda: None if cache_probe() else "unavailable"),
+        "broker": _timed(_broker_check),
+    }
+    ready = checks["database"]["status"] == "ok"
+    degraded = any(check["status"] != "ok" for check in checks.values())
+    status = "ready" if ready and not degraded else "degraded" if ready else "unavailable"
+    return JsonResponse({"status": status, "checks": checks}, status=200 if ready else 503)
+
+
+def _timed(check: Callable[[], str | None]) -> dict[str, object]:
+    started = time.perf_counter()
+    try:
+        problem = check()
+    except Exception as exc:  # a check that fails is a report, never a 500
+        problem = type(exc).__name__
+    elapsed = round((time.perf_counter() - started) * 1000, 2)
+    return {"status": problem or "ok", "ms": elapsed}
+
+
+def _database_check() -> str | None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return None
+
+
+def _broker_check() -> str | None:
+    """The Celery broker answers a PING; "eager" when tasks run in the web process."""
+    if settings.CELERY_TASK_ALWAYS_EAGER or not settings.CELERY_BROKER_URL.startswith("redis"):
+        return None if settings.CELERY_TASK_ALWAYS_EAGER else "not checked"
+    import redis
+
+    client = redis.Redis.from_url(
+        settings.CELERY_BROKER_URL, socket_timeout=1, socket_connect_timeout=1
+    )
+    try:
+        client.ping()
+    except redis.RedisError:
+        return "unavailable"
+    finally:
+        client.close()
+    return None
+
+
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus metrics (faun/metrics.py) for the addresses in METRICS_ALLOWED_ADDRESSES or a
+    request with `Authorization: Bearer <METRICS_TOKEN>`; to anyone else the page does not exist
+    (docs/operations.md#metrics)."""
+    token = settings.METRICS_TOKEN
+    offered = request.headers.get("Authorization", "")
+    allowed = request.META.get("REMOTE_ADDR", "") in settings.METRICS_ALLOWED_ADDRESSES or (
+        bool(token) and constant_time_compare(offered, f"Bearer {token}")
+    )
+    if not allowed:
+        raise Http404("No such page.")
+    return HttpResponse(metrics_text(), content_type=CONTENT_TYPE_LATEST)
 
 
 def _static_url(path: str) -> str:

@@ -58,6 +58,12 @@ class OutboundEmail(models.Model):
                 name="outbox_sending_idx",
             ),
             models.Index(fields=["to"], name="outbox_to_idx"),
+            # The failed emails' gauge at /metrics (docs/operations.md#metrics), without a scan.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(status="failed"),
+                name="outbox_failed_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
