@@ -9,7 +9,7 @@ PORT ?= 8000
 # SITE_URL is set (docs/configuration.md).
 SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: install run test lint format schema worker beat lock bench bench-smoke superuser clean
+.PHONY: install checkers run test lint format schema worker beat lock bench bench-smoke superuser clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -20,6 +20,17 @@ $(STAMP): pyproject.toml requirements.lock
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# The quality gates' tools from npm (package-lock.json): the Nu HTML Checker, axe-core, Lighthouse.
+# --ignore-scripts: vnu-jar's install script would download a Java runtime; the machine's Java runs it.
+NODE_STAMP := node_modules/.package-lock.json
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	@touch $(NODE_STAMP)
+
+## Install the quality gates' tools (npm ci; needs Node 20 and, for the HTML checker, Java 17).
+checkers: $(NODE_STAMP)
 
 ## Serve the site on http://HOST:PORT (127.0.0.1:8000) with demo data (embedded default: SQLite, eager tasks).
 run: install
@@ -78,4 +89,4 @@ lock:
 	/tmp/faun-lock-venv/bin/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
 
 clean:
-	rm -rf $(VENV) var/faun.sqlite3 var/mail var/staticfiles
+	rm -rf $(VENV) node_modules var/faun.sqlite3 var/mail var/staticfiles

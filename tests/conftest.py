@@ -1,9 +1,9 @@
 """Shared fixtures (a member and a client logged in as one; pytest-django's `mailoutbox` holds
 captured mail), and the rule for tests that need real services.
 
-Tests marked postgres, redis, worker or browser need the real thing. Locally, when it is missing,
-they are skipped with the reason. In CI (CI=true or FAUN_REQUIRE_SERVICES=1) a missing service is a
-failure: such a test never passes by skipping there.
+Tests marked postgres, redis, worker, browser or checkers need the real thing. Locally, when it is
+missing, they are skipped with the reason. In CI (CI=true or FAUN_REQUIRE_SERVICES=1) a missing
+service is a failure: such a test never passes by skipping there.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import os
 import shutil
 import socket
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -29,6 +30,13 @@ REQUIRE_SERVICES = os.environ.get("CI", "").lower() in {"1", "true", "yes"} or o
     "FAUN_REQUIRE_SERVICES", ""
 ) in {"1", "true", "yes"}
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# The quality gates' tools (docs/testing.md#quality-gates), installed by `npm ci`.
+NODE_MODULES = Path(__file__).resolve().parent.parent / "node_modules"
+CHECKERS = (
+    "vnu-jar/build/dist/vnu.jar",
+    "axe-core/axe.min.js",
+    "lighthouse/cli/index.js",
+)
 
 
 def _redis_reachable() -> str | None:
@@ -54,11 +62,18 @@ def _missing(marker: str) -> str | None:
             import playwright.sync_api  # noqa: F401
         except ImportError:
             return "Playwright for Python is not installed"
+    if marker == "checkers":
+        for program in ("java", "node"):
+            if not shutil.which(program):
+                return f"{program} not found (apt-get install default-jre-headless nodejs)"
+        for tool in CHECKERS:
+            if not (NODE_MODULES / tool).exists():
+                return f"node_modules/{tool} is missing (npm ci)"
     return None
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    for marker in ("postgres", "redis", "worker", "browser"):
+    for marker in ("postgres", "redis", "worker", "browser", "checkers"):
         if item.get_closest_marker(marker) is None:
             continue
         reason = _missing(marker)
