@@ -104,8 +104,8 @@ def _isolated_settings(settings, tmp_path):
 
 
 @pytest.fixture
-def browser_page(live_server, monkeypatch):
-    """A Playwright page in Debian's Chromium, pointed at the live test server."""
+def chromium(monkeypatch):
+    """Debian's Chromium, launched by Playwright (never a downloaded browser)."""
     # Playwright's sync API runs an event loop in the test thread; the ORM would refuse to run.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
@@ -123,14 +123,22 @@ def browser_page(live_server, monkeypatch):
                 "--disable-quic",
             ],
         )
-        context = browser.new_context(base_url=live_server.url)
-        context.set_default_timeout(15_000)
-        page = context.new_page()
         try:
-            yield page
+            yield browser
         finally:
-            context.close()
             browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium, live_server):
+    """A Playwright page in Debian's Chromium, pointed at the live test server."""
+    context = chromium.new_context(base_url=live_server.url)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """The quality gates (docs/testing.md#quality-gates): the site's main pages, as a visitor and as a
-member sees them, are valid HTML by the Nu HTML Checker.
+member sees them, are valid HTML by the Nu HTML Checker and pass axe-core's accessibility rules in
+Chromium, light and dark, on a phone and on a desktop.
 
 The tools come from npm (`npm ci`: package.json at the repository's root); the tests are marked
 `checkers`, so they skip locally without them and fail in CI.
@@ -15,6 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
@@ -26,6 +28,10 @@ from tests.posts.factories import ChannelFactory, PostFactory, TagFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# What axe checks each page in: both color schemes, a phone's width and a desktop's.
+SCHEMES = ("light", "dark")
+WIDTHS = (390, 1280)
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,7 @@ class GatePage:
     name: str
     path: str
     member: bool = False
+    ready: str = "main"  # what shows once the page has drawn itself (Swagger UI draws late)
 
 
 @dataclass(frozen=True)
@@ -85,7 +92,7 @@ def gate_site(db) -> GateSite:
         GatePage("sign-up", "/signup/"),
         GatePage("log-in", "/login/"),
         GatePage("newsletter archive", "/@devopslinks/newsletter/"),
-        GatePage("API docs", "/api/docs/"),
+        GatePage("API docs", "/api/docs/", ready=".opblock"),
     )
     return GateSite(post=post, member=member, pages=pages)
 
@@ -141,3 +148,60 @@ def test_main_pages_are_valid_html(client, gate_site, tmp_path):
     assert not errors, "Nu HTML Checker errors:\n" + "\n".join(
         f"{where}: {len(lines)} error(s)\n" + "\n".join(lines) for where, lines in errors.items()
     )
+
+
+@pytest.mark.browser
+@pytest.mark.checkers
+@pytest.mark.django_db(transaction=True)
+def test_main_pages_have_no_accessibility_violations(chromium, live_server, gate_site):
+    """0 violations from axe-core (its default rules: WCAG 2.x A and AA and best practices) on
+    every page, in light and dark color schemes, 390 px and 1280 px wide. A failure lists each
+    violation with its rule, impact, elements and where it was seen."""
+    # axe is injected as an inline script, which the site's CSP (script-src 'self') refuses; only
+    # this test's browser context ignores the policy.
+    context = chromium.new_context(base_url=live_server.url, bypass_csp=True)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    session = Client()
+    session.force_login(gate_site.member)
+    member_cookie = {
+        "name": "sessionid",
+        "value": session.cookies["sessionid"].value,
+        "url": live_server.url,
+    }
+    axe = AXE.read_text()
+    violations: list[str] = []
+    checked = 0
+    try:
+        for gate_page in gate_site.pages:
+            context.clear_cookies()
+            if gate_page.member:
+                context.add_cookies([member_cookie])
+            response = page.goto(gate_page.path)
+            assert response is not None
+            assert response.status == 200, f"{gate_page.name}: {response.status}"
+            page.locator(gate_page.ready).first.wait_for()
+            page.wait_for_load_state("networkidle")
+            page.add_script_tag(content=axe)
+            for scheme in SCHEMES:
+                for width in WIDTHS:
+                    page.emulate_media(color_scheme=scheme)
+                    page.set_viewport_size({"width": width, "height": 900})
+                    result = page.evaluate(
+                        "async () => await axe.run(document, {resultTypes: ['violations']})"
+                    )
+                    checked += 1
+                    for violation in result["violations"]:
+                        targets = "; ".join(
+                            " ".join(node["target"]) for node in violation["nodes"][:5]
+                        )
+                        more = len(violation["nodes"]) - 5
+                        violations.append(
+                            f"{gate_page.name} ({gate_page.path}) {scheme} {width}px: "
+                            f"{violation['id']} [{violation['impact']}] {violation['help']}: "
+                            f"{targets}{f' (+{more} more)' if more > 0 else ''}"
+                        )
+    finally:
+        context.close()
+    assert checked == len(gate_site.pages) * len(SCHEMES) * len(WIDTHS)
+    assert violations == [], f"{len(violations)} axe violation(s):\n" + "\n".join(violations)
