@@ -9,7 +9,7 @@ PORT ?= 8000
 # SITE_URL is set (docs/configuration.md).
 SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: install checkers run test lint format schema worker beat lock bench bench-smoke superuser clean
+.PHONY: install checkers run test audit lint format schema worker beat lock bench bench-smoke superuser clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -42,6 +42,11 @@ run: install
 ## Run the whole test suite (SQLite by default; DATABASE_URL / REDIS_URL switch to the real ones).
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Lighthouse (accessibility, best practices, SEO >= 0.95) on home and a post page with the demo
+## data, in Debian's Chromium; prints the scores (docs/testing.md#quality-gates). CI runs it too.
+audit: install checkers
+	FAUN_REQUIRE_SERVICES=1 $(BIN)/python -m pytest tests/e2e/test_lighthouse.py -p no:cacheprovider -q $(PYTEST_ARGS)
 
 ## Static checks that CI runs next to the tests (ruff, migrations, deploy check, mypy, layers).
 lint: install
