@@ -60,7 +60,7 @@ def failed_audits(result: dict, category: str) -> list[str]:
         if ref["weight"] == 0 or audit["score"] is None or audit["score"] >= 1:
             continue
         lines.append(f"    {audit['id']}: {audit['title']}")
-        for item in (audit.get("details") or {}).get("items", [])[:5]:
+        for item in (audit.get("details") or {}).get("items", [])[:8]:
             node = item.get("node") or {}
             what = node.get("snippet") or item.get("url") or item.get("description") or item
             lines.append(f"      {str(what)[:160]}")
@@ -86,6 +86,10 @@ def test_home_and_a_post_page_score_at_least_095(live_server, tmp_path, capsys):
                 + ", ".join(f"{c} {score:.2f}" for c, score in scores[name].items())
             )
         for category, score in scores[name].items():
+            if score < 1:
+                lost = [f"  {category} {score:.2f}:", *failed_audits(result, category)]
+                with capsys.disabled():
+                    print("\n".join(lost))
             if score < THRESHOLD:
                 problems.append(f"{name} ({path}) {category} {score:.2f}:")
                 problems.extend(failed_audits(result, category))
