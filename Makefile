@@ -9,7 +9,7 @@ PORT ?= 8000
 # SITE_URL is set (docs/configuration.md).
 SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: install run test lint format schema worker beat lock bench bench-smoke superuser clean
+.PHONY: install checkers run test audit lint format schema worker beat lock bench bench-smoke superuser clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -21,6 +21,17 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
+# The quality gates' tools from npm (package-lock.json): the Nu HTML Checker, axe-core, Lighthouse.
+# --ignore-scripts: vnu-jar's install script would download a Java runtime; the machine's Java runs it.
+NODE_STAMP := node_modules/.package-lock.json
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	@touch $(NODE_STAMP)
+
+## Install the quality gates' tools (npm ci; needs Node 20 and, for the HTML checker, Java 17).
+checkers: $(NODE_STAMP)
+
 ## Serve the site on http://HOST:PORT (127.0.0.1:8000) with demo data (embedded default: SQLite, eager tasks).
 run: install
 	$(BIN)/python manage.py migrate --noinput
@@ -31,6 +42,11 @@ run: install
 ## Run the whole test suite (SQLite by default; DATABASE_URL / REDIS_URL switch to the real ones).
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Lighthouse (accessibility, best practices, SEO >= 0.95) on home and a post page with the demo
+## data, in Debian's Chromium; prints the scores (docs/testing.md#quality-gates). CI runs it too.
+audit: install checkers
+	FAUN_REQUIRE_SERVICES=1 $(BIN)/python -m pytest tests/e2e/test_lighthouse.py -p no:cacheprovider -q $(PYTEST_ARGS)
 
 ## Static checks that CI runs next to the tests (ruff, migrations, deploy check, mypy, layers).
 lint: install
@@ -81,4 +97,4 @@ lock:
 	/tmp/faun-lock-venv/bin/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
 
 clean:
-	rm -rf $(VENV) var/faun.sqlite3 var/mail var/staticfiles
+	rm -rf $(VENV) node_modules var/faun.sqlite3 var/mail var/staticfiles

@@ -227,6 +227,9 @@ class AccountDeleteForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         self.user = user
+        # The settings page shows this form beside the email form, whose field is also
+        # `password`: its own ids keep every id on the page unique (and each label on its field).
+        kwargs.setdefault("auto_id", "id_delete_%s")
         super().__init__(*args, **kwargs)
 
     def clean_password(self) -> str:

@@ -1,9 +1,9 @@
 """Shared fixtures (a member and a client logged in as one; pytest-django's `mailoutbox` holds
 captured mail), and the rule for tests that need real services.
 
-Tests marked postgres, redis, worker or browser need the real thing. Locally, when it is missing,
-they are skipped with the reason. In CI (CI=true or FAUN_REQUIRE_SERVICES=1) a missing service is a
-failure: such a test never passes by skipping there.
+Tests marked postgres, redis, worker, browser or checkers need the real thing. Locally, when it is
+missing, they are skipped with the reason. In CI (CI=true or FAUN_REQUIRE_SERVICES=1) a missing
+service is a failure: such a test never passes by skipping there.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import os
 import shutil
 import socket
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -29,6 +30,13 @@ REQUIRE_SERVICES = os.environ.get("CI", "").lower() in {"1", "true", "yes"} or o
     "FAUN_REQUIRE_SERVICES", ""
 ) in {"1", "true", "yes"}
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# The quality gates' tools (docs/testing.md#quality-gates), installed by `npm ci`.
+NODE_MODULES = Path(__file__).resolve().parent.parent / "node_modules"
+CHECKERS = (
+    "vnu-jar/build/dist/vnu.jar",
+    "axe-core/axe.min.js",
+    "lighthouse/cli/index.js",
+)
 
 
 def _redis_reachable() -> str | None:
@@ -54,11 +62,18 @@ def _missing(marker: str) -> str | None:
             import playwright.sync_api  # noqa: F401
         except ImportError:
             return "Playwright for Python is not installed"
+    if marker == "checkers":
+        for program in ("java", "node"):
+            if not shutil.which(program):
+                return f"{program} not found (apt-get install default-jre-headless nodejs)"
+        for tool in CHECKERS:
+            if not (NODE_MODULES / tool).exists():
+                return f"node_modules/{tool} is missing (npm ci)"
     return None
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    for marker in ("postgres", "redis", "worker", "browser"):
+    for marker in ("postgres", "redis", "worker", "browser", "checkers"):
         if item.get_closest_marker(marker) is None:
             continue
         reason = _missing(marker)
@@ -89,8 +104,8 @@ def _isolated_settings(settings, tmp_path):
 
 
 @pytest.fixture
-def browser_page(live_server, monkeypatch):
-    """A Playwright page in Debian's Chromium, pointed at the live test server."""
+def chromium(monkeypatch):
+    """Debian's Chromium, launched by Playwright (never a downloaded browser)."""
     # Playwright's sync API runs an event loop in the test thread; the ORM would refuse to run.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
@@ -108,14 +123,22 @@ def browser_page(live_server, monkeypatch):
                 "--disable-quic",
             ],
         )
-        context = browser.new_context(base_url=live_server.url)
-        context.set_default_timeout(15_000)
-        page = context.new_page()
         try:
-            yield page
+            yield browser
         finally:
-            context.close()
             browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium, live_server):
+    """A Playwright page in Debian's Chromium, pointed at the live test server."""
+    context = chromium.new_context(base_url=live_server.url)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
 
 
 @pytest.fixture

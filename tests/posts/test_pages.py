@@ -238,6 +238,20 @@ def test_a_members_feed_row_keeps_save_and_hide_on_the_meta_line(member_client):
     assert not [child.tail for child in main if (child.tail or "").strip()]
 
 
+def test_feed_rows_have_no_label_on_a_plain_div_and_no_skipped_heading_level(client):
+    """Issue 18, defect 16: the score's box is a plain <div>, where aria-label is not allowed
+    (the Nu HTML Checker), and a row's title comes right under the page's <h1> (axe's
+    heading-order): rows are <h2>, and a tag link reads "#go", not a bare "go" (Lighthouse's
+    link-text)."""
+    PostFactory(title="Go 1.23 released", tags=[TagFactory(slug="go")])
+    document = html5lib.parse(client.get("/").content.decode(), namespaceHTMLElements=False)
+    row = next(li for li in document.iter("li") if li.get("class") == "post-row")
+    assert [div.get("aria-label") for div in row.iter("div")] == [None, None, None]
+    headings = [el.tag for el in document.iter() if el.tag in {"h1", "h2", "h3", "h4"}]
+    assert headings == ["h1", "h2"]
+    assert [a.text for a in row.iter("a") if a.get("class") == "tag"] == ["#go"]
+
+
 @pytest.mark.parametrize("name", ["page_size", "per_page"])
 def test_feeds_take_the_apis_page_size_and_keep_per_page_as_an_alias(client, name):
     now = timezone.now()
