@@ -45,7 +45,7 @@ def test_search_follow_a_tag_and_read_my_feed(browser_page, live_server):
     expect(match.locator("mark").first).to_be_visible()  # the matched words are highlighted
     assert match.locator("mark").first.inner_text().lower() == "borrow"
 
-    results.get_by_role("link", name="rust", exact=True).first.click()
+    results.get_by_role("link", name="#rust", exact=True).first.click()
     page.wait_for_url("**/t/rust/")
     follow = page.get_by_role("button", name="Follow #rust", exact=True)
     follow.click()
