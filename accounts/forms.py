@@ -20,7 +20,9 @@ from core.canonical import text_fold
 from core.validators import validate_multiline_text, validate_single_line_text
 
 
-def _password_field(label: str, *, new: bool = False) -> forms.CharField:
+def _password_field(label: str, *, new: bool = False, rules: bool = False) -> forms.CharField:
+    """A password field; `rules` prints the password rules under it (once per form: under the
+    first of two new-password fields, not the one that repeats it)."""
     return forms.CharField(
         label=label,
         strip=False,
@@ -28,11 +30,19 @@ def _password_field(label: str, *, new: bool = False) -> forms.CharField:
         widget=forms.PasswordInput(
             attrs={"autocomplete": "new-password" if new else "current-password"}
         ),
-        help_text=password_validation.password_validators_help_text_html() if new else "",
+        help_text=password_validation.password_validators_help_text_html() if rules else "",
     )
 
 
-class SignupForm(forms.Form):
+class PlainLabelsMixin(forms.BaseForm):
+    """Labels as written ("Password"), without the colon Django adds ("Password:")."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class SignupForm(PlainLabelsMixin, forms.Form):
     username = forms.CharField(
         max_length=30,
         help_text="3 to 30 letters, digits or underscores. Shown on your posts and profile.",
@@ -41,13 +51,14 @@ class SignupForm(forms.Form):
         ),
     )
     email = forms.EmailField(
+        label="Email address",
         max_length=254,
         # Django's address check lets a quoted local part hold control characters.
         validators=[validate_single_line_text],
         help_text="We send a link to confirm it. Never shown to anyone.",
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    password1 = _password_field("Password", new=True)
+    password1 = _password_field("Password", new=True, rules=True)
     password2 = _password_field("Password again", new=True)
 
     def clean_username(self) -> str:
@@ -69,7 +80,7 @@ class SignupForm(forms.Form):
         return cleaned
 
 
-class LoginForm(auth_forms.AuthenticationForm):
+class LoginForm(PlainLabelsMixin, auth_forms.AuthenticationForm):
     """Django's log-in form, with failed attempts limited per account name and per client
     address (ACCOUNTS_LOGIN_FAILURE_LIMIT within ACCOUNTS_LOGIN_FAILURE_WINDOW)."""
 
@@ -128,7 +139,7 @@ class LoginForm(auth_forms.AuthenticationForm):
             )
 
 
-class VerifyResendForm(forms.Form):
+class VerifyResendForm(PlainLabelsMixin, forms.Form):
     email = forms.EmailField(
         max_length=254,
         validators=[validate_single_line_text],
@@ -137,7 +148,7 @@ class VerifyResendForm(forms.Form):
     )
 
 
-class PasswordResetForm(auth_forms.PasswordResetForm):
+class PasswordResetForm(PlainLabelsMixin, auth_forms.PasswordResetForm):
     """Django's reset form, but the email goes through the outbox (accounts.services), never
     from inside the request."""
 
@@ -148,8 +159,20 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         raise NotImplementedError("Reset emails are queued by save(), through the outbox.")
 
 
-class SetPasswordForm(auth_forms.SetPasswordForm):
+def _label_new_passwords(form: forms.BaseForm) -> None:
+    """Django's new-password pair, labelled as sign-up labels its pair; the rules stay under
+    the first field only."""
+    form.fields["new_password1"].label = "New password"
+    form.fields["new_password2"].label = "New password again"
+    form.fields["new_password2"].help_text = ""
+
+
+class SetPasswordForm(PlainLabelsMixin, auth_forms.SetPasswordForm):
     """The form behind a password reset link; following the link proved the address."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _label_new_passwords(self)
 
     def save(self, commit: bool = True) -> User:
         return user_password_change(
@@ -157,7 +180,7 @@ class SetPasswordForm(auth_forms.SetPasswordForm):
         )
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(PlainLabelsMixin, forms.Form):
     display_name = forms.CharField(
         max_length=80,
         required=False,
@@ -179,7 +202,7 @@ class ProfileForm(forms.Form):
     )
 
 
-class EmailChangeForm(forms.Form):
+class EmailChangeForm(PlainLabelsMixin, forms.Form):
     new_email = forms.EmailField(
         label="New email address",
         max_length=254,
@@ -205,20 +228,22 @@ class EmailChangeForm(forms.Form):
         return password
 
 
-class PasswordChangeForm(auth_forms.PasswordChangeForm):
+class PasswordChangeForm(PlainLabelsMixin, auth_forms.PasswordChangeForm):
     """Django's form (old password, new twice, validators); saving goes through the service.
     Without Django's autofocus on the old password: the form is one section of the settings
     page, and the focus scrolled the page to it on opening."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = "Current password"
         self.fields["old_password"].widget.attrs.pop("autofocus", None)
+        _label_new_passwords(self)
 
     def save(self, commit: bool = True) -> User:
         return user_password_change(user=self.user, password=self.cleaned_data["new_password1"])
 
 
-class AccountDeleteForm(forms.Form):
+class AccountDeleteForm(PlainLabelsMixin, forms.Form):
     password = _password_field("Your current password")
     confirm = forms.BooleanField(
         label="I understand that my account is deleted for good; my posts stay, shown as "
@@ -239,7 +264,7 @@ class AccountDeleteForm(forms.Form):
         return password
 
 
-class ApiTokenForm(forms.Form):
+class ApiTokenForm(PlainLabelsMixin, forms.Form):
     """Name and scope of a new personal API token."""
 
     name = forms.CharField(

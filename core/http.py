@@ -22,6 +22,24 @@ def page_size_from(request: HttpRequest) -> int:
     return max(1, min(size, settings.FEED_MAX_PAGE_SIZE))
 
 
+# A "More" link counts the pages it leads through (?page=2, 3...), as Hacker News' counts its
+# rows (&n=31); the count only labels the page, the cursor alone decides what it shows.
+MAX_PAGE_NUMBER = 1_000_000
+
+
+def page_number_from(request: HttpRequest) -> int | None:
+    """Which page of a list paged by "More" links this is (docs/pages.md#paging): 1 without a
+    cursor (?after=), the `page` the "More" link counted with one, or None when that count is
+    missing or is not a number from 2 to MAX_PAGE_NUMBER (a later page, number unknown)."""
+    if not request.GET.get("after"):
+        return 1
+    raw = request.GET.get("page", "")
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(MAX_PAGE_NUMBER))):
+        return None
+    number = int(raw)
+    return number if 2 <= number <= MAX_PAGE_NUMBER else None
+
+
 def bad_request(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "400.html", {"message": message}, status=400)
 

@@ -23,6 +23,20 @@ def duration_text(seconds: float) -> str:
     return f"{hours} hour{'s' if hours != 1 else ''}"
 
 
+def excerpt(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters at a word boundary, with "…" when it was cut
+    (a search result's snippet, docs/search.md). A single word longer than `limit` is cut inside
+    it, since showing nothing would be worse."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    room = text[: max(limit - 1, 0)]
+    boundary = room.rfind(" ") if text[len(room)] != " " else len(room)
+    if boundary > 0:
+        room = room[:boundary]
+    return room.rstrip(" ,;:·-\u2013\u2014") + "…"
+
+
 def ago_text(seconds: float) -> str:
     """'just now', '4m ago', '9h ago', '3d ago', '5mo ago', '2y ago': how long ago, compact.
 

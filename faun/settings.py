@@ -120,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "faun.context_processors.site",
+                "faun.context_processors.keyset_page",
                 "discussion.context_processors.inbox",
             ],
             # core has no models and is no app: its template library is named here.

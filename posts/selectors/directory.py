@@ -12,8 +12,8 @@ from django.http import Http404
 
 from accounts.models import User
 from core.pagination import Ordering
-from posts.models import Channel, ChannelMembership, Follow, HiddenTag, Tag
-from posts.selectors.core import Viewer, _authenticated
+from posts.models import Channel, ChannelMembership, Follow, HiddenTag, Post, Tag
+from posts.selectors.core import Viewer, _authenticated, _PostTag
 
 BY_SLUG = Ordering("slug", str, descending=False)
 BY_HANDLE = Ordering("handle", str, descending=False)
@@ -27,7 +27,18 @@ def tag_get(*, slug: str) -> Tag:
 
 
 def tag_list() -> QuerySet[Tag]:
-    return Tag.objects.order_by("slug")
+    """Every tag by slug, each with `post_count` (its published posts) and `follower_count`,
+    in one query whatever the number of tags."""
+    posts = (
+        _PostTag.objects.filter(tag=OuterRef("pk"), post__status=Post.Status.PUBLISHED)
+        .order_by()
+        .values("tag")
+        .values(n=Count("pk"))
+    )
+    return Tag.objects.order_by("slug").annotate(
+        post_count=Coalesce(Subquery(posts, output_field=IntegerField()), 0),
+        follower_count=_follower_count(tag=OuterRef("pk")),
+    )
 
 
 def channel_get(*, handle: str) -> Channel:

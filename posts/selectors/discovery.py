@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.pagination import KeysetPage, Ordering, keyset_paginate
+from core.text import excerpt
 from posts import search
 from posts.models import FeedToken, Follow, HiddenPost, HiddenTag, Post, PostEntity
 from posts.search import ParsedQuery
@@ -95,7 +96,7 @@ def post_search(
         else:
             snippet = " · ".join(str(line) for line in post.tldr) if post.tldr else ""
             post.search_title = search.sqlite_highlight(post.title, query)  # type: ignore[attr-defined]
-            post.search_snippet = search.sqlite_highlight(snippet[:300], query)  # type: ignore[attr-defined]
+            post.search_snippet = search.sqlite_highlight(excerpt(snippet, 300), query)  # type: ignore[attr-defined]
     return page
 
 

@@ -86,7 +86,10 @@ def search_page(request: HttpRequest) -> HttpResponse:
             **context,
             "page": page,
             "heading": f"Search: {query.text}",
+            # The tabs show the order really used, and offer relevance only where it ranks.
             "effective_order": search_effective_order(query=query, order=order),
+            "relevance_available": search_effective_order(query=query, order="relevance")
+            == "relevance",
             "ranked": query.has_text,
             "feed_rss": f"{reverse('posts:feed_search_rss')}?{feed_query}",
             "feed_atom": f"{reverse('posts:feed_search_atom')}?{feed_query}",

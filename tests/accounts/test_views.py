@@ -75,6 +75,26 @@ def test_signup_page_states_the_username_and_password_rules(client):
     assert "at least 10 characters" in html
 
 
+def test_signup_prints_the_password_rules_once_under_plain_labels(client):
+    html = page(client.get(reverse("accounts:signup")))
+    assert html.count("at least 10 characters") == 1
+    rules = html.index("at least 10 characters")
+    assert html.index('for="id_password1"') < rules < html.index('for="id_password2"')
+    labels = re.findall(r'<label for="id_\w+">([^<]*)</label>', html)
+    assert labels == ["Username", "Email address", "Password", "Password again"]
+
+
+def test_password_forms_print_the_rules_once_under_plain_labels(client):
+    client.force_login(UserFactory())
+    html = page(client.get(reverse("accounts:settings")))
+    assert html.count("at least 10 characters") == 1
+    for label in ("Current password", "New password", "New password again"):
+        assert f">{label}</label>" in html
+    assert "confirmation" not in html
+    ours = r'<label for="id_(?:display_name|bio|website|new_email|\w*password\d?|confirm)">'
+    assert not re.search(ours + r"[^<]*:</label>", html)  # no colon after Django's manner
+
+
 def test_signup_sends_a_link_that_confirms_the_address_and_logs_in(client, delivered):
     with delivered():
         response = sign_up(client)

@@ -1,4 +1,4 @@
-from core.text import ago_text, duration_text, text_problem, xml_safe
+from core.text import ago_text, duration_text, excerpt, text_problem, xml_safe
 
 
 def test_duration_text_says_days_hours_or_minutes_rounding_waits_up():
@@ -11,6 +11,17 @@ def test_duration_text_says_days_hours_or_minutes_rounding_waits_up():
     assert duration_text(61) == "2 minutes"
     assert duration_text(60) == "1 minute"
     assert duration_text(0) == "1 minute"
+
+
+def test_excerpt_cuts_at_a_word_boundary_and_says_so():
+    assert excerpt("short enough", 20) == "short enough"
+    assert excerpt("exactly twenty chars", 20) == "exactly twenty chars"
+    assert excerpt("the kernel scheduler shares", 16) == "the kernel…"
+    assert excerpt("the kernel, scheduler", 12) == "the kernel…"  # no dangling comma
+    assert excerpt("the kernel scheduler", 11) == "the kernel…"  # the cut falls on a space
+    assert excerpt("Supercalifragilistic", 8) == "Superca…"  # one long word: cut inside it
+    assert excerpt("spaced   out\n text", 30) == "spaced out text"
+    assert all(len(excerpt("word " * 100, limit)) <= limit for limit in (10, 37, 300))
 
 
 def test_ago_text_is_compact_and_rounds_down():

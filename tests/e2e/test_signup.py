@@ -44,3 +44,36 @@ def test_visitor_signs_up_follows_the_emailed_link_and_is_logged_in(browser_page
     assert account.get_by_role("link", name="Settings").is_visible()
     assert "Your email address is verified" in page.locator(".messages").inner_text()
     assert User.objects.get(username="grace_h").is_verified
+
+
+# The rectangles of a field's focus ring (its box grown by outline width and offset) and of
+# the label, help text and errors above it, in CSS pixels.
+RING_AND_NEIGHBOURS = """(input) => {
+    const style = getComputedStyle(input);
+    const reach = parseFloat(style.outlineWidth) + parseFloat(style.outlineOffset);
+    const box = input.getBoundingClientRect();
+    const group = input.parentElement;
+    const above = [...group.querySelectorAll("label, .helptext, .errorlist")]
+        .filter((el) => el !== input && el.getBoundingClientRect().bottom <= box.top);
+    return {
+        style: style.outlineStyle,
+        ring_top: box.top - reach,
+        above: above.map((el) => [el.className || el.tagName, el.getBoundingClientRect().bottom]),
+    };
+}"""
+
+
+def test_a_focused_fields_ring_leaves_its_help_text_and_errors_uncovered(browser_page):
+    page = browser_page
+    page.goto("/signup/")
+    for state in ("fresh", "with errors"):
+        if state == "with errors":
+            page.get_by_role("button", name="Create my account").click()  # errors everywhere
+            page.wait_for_selector(".errorlist")
+        for field in ("username", "email", "password1", "password2"):
+            page.locator(f"#id_{field}").focus()
+            found = page.locator(f"#id_{field}").evaluate(RING_AND_NEIGHBOURS)
+            assert found["style"] != "none", field
+            assert found["above"], field
+            for name, bottom in found["above"]:
+                assert bottom <= found["ring_top"], (state, field, name, bottom, found["ring_top"])

@@ -86,6 +86,105 @@ def test_more_link_pages_through_without_repeats_even_when_new_posts_arrive(clie
     assert 'rel="next"' not in third.content.decode()
 
 
+@pytest.fixture
+def one_of_each(member_client, member):
+    """One row in every list paged by templates/posts/_pager.html, and the member's client."""
+    from django.utils import timezone as tz
+
+    from discussion.models import Notification
+    from moderation.models import ModerationAction
+    from tests.discussion.factories import CommentFactory, NotificationFactory
+    from tests.posts.factories import EntityFactory, PostEntityFactory, SavedPostFactory
+
+    client = member_client
+    tag, channel = TagFactory(slug="linux"), ChannelFactory(handle="kaptain")
+    post = PostFactory(
+        title="Kernel notes", tags=[tag], channel=channel, url="https://lwn.net/Articles/1/"
+    )
+    PostEntityFactory(post=post, entity=EntityFactory(name="Kubeforge"))
+    SavedPostFactory(user=member, post=post)
+    comment = CommentFactory(post=post)
+    NotificationFactory(recipient=member, comment=comment, read_at=tz.now())
+    ModerationAction.objects.create(kind=ModerationAction.Kind.POST_EDITED, post=post)
+    assert Notification.objects.filter(recipient=member).exists()
+    urls = {
+        "/": "post",
+        "/newest/": "post",
+        "/top/all/": "post",
+        "/t/linux/": "post",
+        "/@kaptain/": "post",
+        f"/u/{post.author.username}/": "post",
+        "/d/lwn.net/": "post",
+        "/e/kubeforge/": "post",
+        "/search?q=kernel": "post",
+        "/my/": None,  # follows nothing: empty
+        "/saved/": "post",
+        "/comments/": "comment",
+        "/moderations/": "action",
+        "/inbox/": "notification",
+    }
+    return client, urls
+
+
+def test_every_list_says_when_its_last_page_is_reached(one_of_each):
+    client, urls = one_of_each
+    for url, noun in urls.items():
+        html = client.get(url).content.decode()
+        if noun is None:
+            assert "pager--end" not in html, url  # an empty list says so in its own words
+            continue
+        assert 'rel="next"' not in html, url
+        assert f"That\u2019s all: 1 {noun}." in html, url
+
+
+def test_later_pages_say_which_page_they_are_and_where_the_list_ends(client):
+    for index in range(5):
+        PostFactory(title=f"Post {index}")
+    first = client.get("/newest/?page_size=2")
+    html = first.content.decode()
+    assert "<title>Newest · " in html
+    assert "page-of" not in html
+    assert "pager--end" not in html
+    more = re.search(r'rel="next" href="\?([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert more.endswith("&page=2")
+    second = client.get(f"/newest/?{more}").content.decode()
+    assert "<title>Page 2 · Newest · " in second
+    assert re.search(r"<h1>Newest <span class=\"muted page-of\">· page 2</span></h1>", second)
+    more = re.search(r'rel="next" href="\?([^"]+)"', second).group(1).replace("&amp;", "&")
+    assert more.endswith("&page=3")
+    third = client.get(f"/newest/?{more}").content.decode()
+    assert "· page 3</span></h1>" in third
+    assert "You\u2019ve reached the end." in third
+    assert 'rel="next"' not in third
+    # A "More" link from before pages were counted, or a count that is not one: "continued".
+    cursor = first.context["page"].next_cursor
+    nonsense = ("&page=abc", "&page=1", "&page=0", "&page=-2", "&page=" + "9" * 40, "&page=٣")
+    for extra in ("", *nonsense):
+        response = client.get(f"/newest/?page_size=2&after={cursor}{extra}")
+        assert response.status_code == 200, extra
+        html = response.content.decode()
+        assert "· continued</span></h1>" in html, extra
+        assert "<title>Continued · Newest · " in html, extra
+        assert "&amp;page=" not in html, extra  # nothing to count from
+    # Without a cursor a page number means nothing: it is the first page.
+    assert "page-of" not in client.get("/newest/?page=7").content.decode()
+
+
+def test_tag_list_shows_each_tags_post_and_follower_counts(client):
+    from tests.posts.factories import FollowFactory
+
+    linux, rust = TagFactory(slug="linux"), TagFactory(slug="rust")
+    TagFactory(slug="quiet")
+    PostFactory(tags=[linux, rust])
+    PostFactory(tags=[linux])
+    draft = PostFactory(tags=[linux])
+    Post.objects.filter(pk=draft.pk).update(status=Post.Status.DRAFT)
+    FollowFactory(tag=rust)
+    html = " ".join(client.get("/t/").content.decode().split())
+    counts = re.findall(r'href="/t/([\w-]+)/">.*?· (\d+) posts? · (\d+) followers?', html)
+    assert counts == [("linux", "2", "0"), ("quiet", "0", "0"), ("rust", "1", "1")]
+
+
 # NUL in any parameter is refused before the view: tests/faun/test_middleware.py.
 @pytest.mark.parametrize("cursor", ["garbage", "eyJ4IjoxfQ", "W1wiaG90bmVzc1wiLDEsMl0", "W10"])
 def test_broken_cursor_gives_a_clear_400_not_a_500(client, cursor):

@@ -6,10 +6,16 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from posts.models import HiddenPost, SavedPost
+from posts.models import HiddenPost, SavedPost, Tag
 from posts.services.voting import vote_cast
 from tests.accounts.factories import UserFactory
-from tests.posts.factories import ChannelFactory, ChannelMembershipFactory, PostFactory, TagFactory
+from tests.posts.factories import (
+    ChannelFactory,
+    ChannelMembershipFactory,
+    FollowFactory,
+    PostFactory,
+    TagFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -134,6 +140,24 @@ def test_post_page_query_count_does_not_grow_with_key_facts_and_timeline(client)
     # The post, its tags, key numbers, timeline and key entities, the earlier submission of its
     # link and the discussion thread.
     assert counts[0] <= ANONYMOUS_MAX + 1
+
+
+def test_tag_list_counts_posts_and_followers_in_one_query_at_any_size(client):
+    """/t/ shows every tag's post and follower counts from one query, at 3, 10 and 30 tags."""
+    readers = UserFactory.create_batch(3)
+    counts = {}
+    for total in (3, 10, 30):
+        while Tag.objects.count() < total:
+            tag = TagFactory(slug=f"tag-{Tag.objects.count():02d}")
+            PostFactory(tags=[tag])
+            for reader in readers:
+                FollowFactory(user=reader, tag=tag)
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get("/t/")
+        html = response.content.decode()
+        assert html.count("· 1 post · 3 followers") == total
+        counts[total] = len(ctx.captured_queries)
+    assert set(counts.values()) == {1}, counts
 
 
 SEARCH_URLS = ["/search?q=post", "/search?q=post&order=newest", "/search?q=post tag:go"]

@@ -67,6 +67,26 @@ def test_header_has_a_labelled_search_box(client):
     assert '<label for="site-search-q"' in html
 
 
+def test_the_search_page_has_one_search_box_not_the_headers_too(client, corpus):
+    for params in ({}, {"q": "kernel"}, {"q": "x" * 500}):
+        html = client.get("/search", params).content.decode()
+        assert html.count('role="search"') == 1, params
+        assert 'id="search-q"' in html
+        assert 'id="site-search-q"' not in html
+    assert 'id="site-search-q"' in client.get("/newest/").content.decode()
+
+
+def test_a_long_snippet_ends_at_a_whole_word_with_an_ellipsis(client):
+    tldr = ["The kernel scheduler " + "rebalances runqueues " * 30]
+    PostFactory(title="Scheduler notes", tldr=tldr)
+    response = client.get("/search", {"q": "scheduler"})
+    snippet = str(response.context["page"].items[0].search_snippet)
+    assert snippet.endswith("…")
+    assert snippet[:-1].split()[-1] in {"rebalances", "runqueues"}
+    api = client.get("/api/v1/search/", {"q": "scheduler"}).json()["results"][0]
+    assert api["snippet_html"] == snippet
+
+
 def test_empty_search_shows_the_syntax_help(client):
     response = client.get("/search?q=")
     assert response.status_code == 200
@@ -220,9 +240,9 @@ def test_relevance_pages_visit_every_match_once(client):
 
 
 def test_order_tabs_keep_the_query(client, corpus):
-    html = client.get("/search", {"q": "kernel", "per_page": "5"}).content.decode()
-    assert 'href="?q=kernel&amp;per_page=5" aria-current="page">Most relevant' in html
+    html = client.get("/search", {"q": "kernel", "per_page": "5", "order": "top"}).content.decode()
     assert 'href="?q=kernel&amp;per_page=5&amp;order=newest">Newest' in html
+    assert 'href="?q=kernel&amp;per_page=5&amp;order=top" aria-current="page">Top' in html
     newest = client.get("/search", {"q": "kernel", "order": "newest"})
     assert newest.context["order"] == "newest"
     assert 'name="order" value="newest"' in newest.content.decode()  # the form keeps it
@@ -304,6 +324,22 @@ def test_sqlite_fallback_is_substring_and_newest_first(client):
     html = client.get("/search?q=kernel").content.decode()
     assert "relevance ranking needs PostgreSQL" in html
     assert "<mark>Kernel</mark> scheduler" in html
+    # The tabs show the order really used; relevance, which SQLite cannot rank, is not offered.
+    assert 'order=newest" aria-current="page">Newest' in html
+    assert "Most relevant" not in html
+    assert html.count('aria-current="page"') == 1
+
+
+def test_relevance_is_selected_only_where_it_ranks(client, corpus):
+    html = client.get("/search", {"q": "kernel"}).content.decode()
+    ranks = connection.vendor == "postgresql"
+    assert ('aria-current="page">Most relevant' in html) is ranks
+    assert ('order=newest" aria-current="page">Newest' in html) is not ranks
+    # Operators alone have no words to rank by: newest first, on any database.
+    html = client.get("/search", {"q": "tag:rust"}).content.decode()
+    assert "Only operators: newest first." in html
+    assert 'order=newest" aria-current="page">Newest' in html
+    assert "Most relevant" not in html
 
 
 def test_every_order_the_schema_lists_is_accepted_with_and_without_search(client):
