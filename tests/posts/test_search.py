@@ -63,7 +63,7 @@ def corpus():
 
 def test_header_has_a_labelled_search_box(client):
     html = client.get("/").content.decode()
-    assert '<form role="search" action="/search"' in html
+    assert '<form role="search" aria-label="Site" action="/search"' in html
     assert '<label for="site-search-q"' in html
 
 
