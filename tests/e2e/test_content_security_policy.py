@@ -152,6 +152,25 @@ def test_every_main_page_loads_with_no_csp_violation_or_script_error(
         problems.visit(path, ready="#content")
 
 
+def test_the_browsable_api_loads_with_no_csp_violation_or_script_error(
+    browser_page, live_server, site
+):
+    """A browser opening the API gets DRF's read-only page (core/renderers.py), its JSON
+    coloured by prettify, under the site's policy, logged out and in."""
+    post = site
+    problems = PageProblems(browser_page)
+    paths = ("/api/v1/posts/", f"/api/v1/posts/{post.short_id}/", "/api/v1/tags/")
+    for path in paths:
+        problems.visit(path, ready=".response-info pre .pun")
+        shown = browser_page.locator(".response-info").inner_text()
+        assert (post.title if "posts" in path else '"slug": "kernel"') in shown, path
+        assert browser_page.locator("form:not(#get-form)").count() == 0, path
+    log_in(browser_page, live_server, UserFactory(username="grace"))
+    for path in paths:
+        problems.visit(path, ready=".response-info pre .pun")
+    assert browser_page.locator(".navbar").get_by_text("grace").is_visible()
+
+
 def test_javascript_features_work_under_the_policy(browser_page, live_server, site):
     from playwright.sync_api import expect  # imported here: without Playwright the test skips
 
