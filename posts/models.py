@@ -209,8 +209,10 @@ class Post(models.Model):
         related_name="merged_posts",
         db_index=False,
     )
-    merged_score = models.PositiveIntegerField(default=0)
-    merged_count = models.PositiveIntegerField(default=0)
+    # Database defaults too, so web nodes still on the code before merging keep inserting posts
+    # while a deploy rolls (docs/operations.md#migrations-with-several-nodes).
+    merged_score = models.PositiveIntegerField(default=0, db_default=0)
+    merged_count = models.PositiveIntegerField(default=0, db_default=0)
     # What the linked page says about itself, fetched after submission (posts.tasks). Plain text,
     # never rendered as HTML.
     preview_title = models.CharField(max_length=300, blank=True)

@@ -95,3 +95,28 @@ def test_new_rows_after_the_move_take_the_next_ids():
         to="b@example.com", subject="s", text_body="t", message_id="<b@faun.localhost>"
     )
     assert second.pk > first.pk
+
+
+@pytest.mark.django_db
+def test_code_from_before_merging_still_inserts_posts_while_a_deploy_rolls():
+    """A web node still on the code before posts 0012 inserts posts without the merge columns
+    (docs/operations.md#migrations-with-several-nodes): their database defaults fill them."""
+    from posts.models import Post
+    from tests.posts.factories import PostFactory
+
+    existing = PostFactory()
+    columns = [
+        field.column
+        for field in Post._meta.concrete_fields
+        if field.column not in ("id", "short_id", "merged_score", "merged_count")
+    ]
+    names = ", ".join(connection.ops.quote_name(column) for column in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO posts_post (short_id, {names}) "  # noqa: S608 (column names only)
+            f"SELECT %s, {names} FROM posts_post WHERE id = %s",
+            ["oldcode1", existing.pk],
+        )
+
+    copy = Post.objects.get(short_id="oldcode1")
+    assert (copy.merged_score, copy.merged_count, copy.merged_into_id) == (0, 0, None)
