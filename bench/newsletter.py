@@ -192,7 +192,8 @@ class Workers:
 def celery_workers(
     *, count: int, queue: str, broker_url: str, smtp_port: int, log_dir: Path
 ) -> Iterator[Workers]:
-    """`count` worker processes with one pool process each, reading only `queue`, sending mail
+    """`count` worker processes with one pool process each, reading only the queues named after
+    `queue` (`queue`, `queue`-email, -previews, -newsletters), sending mail
     to the sink on `smtp_port`; killed (with their pool processes) on exit."""
     from django.conf import settings
 
@@ -233,7 +234,9 @@ def celery_workers(
                             *(sys.executable, "-m", "celery", "-A", "faun", "worker"),
                             *("--pool=prefork", "--concurrency=1", "--loglevel=INFO"),
                             *("--without-gossip", "--without-mingle", "--without-heartbeat"),
-                            *(f"--queues={queue}", f"--hostname=bench{number}-{queue}@%h"),
+                            # No -Q: the worker reads every queue its settings declare, all
+                            # named after CELERY_TASK_DEFAULT_QUEUE (docs/operations.md#queues).
+                            f"--hostname=bench{number}-{queue}@%h",
                         ],
                         cwd=ROOT,
                         env=env,

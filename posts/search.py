@@ -36,7 +36,7 @@ from django.db.models import (
     TextField,
     Value,
 )
-from django.db.models.functions import Concat
+from django.db.models.functions import Concat, Right
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -393,6 +393,9 @@ class Highlighter:
                 max_fragments=2,
                 fragment_delimiter=" … ",
             ),
+            # The document's last words: a snippet that does not end with them was cut, and
+            # says so with "…" (render_snippet).
+            "search_snippet_tail": Right(document, 60),
         }
 
     def render(self, raw: str | None) -> SafeString:
@@ -401,6 +404,16 @@ class Highlighter:
         escaped = str(escape(" ".join((raw or "").split())))
         html = escaped.replace(self.start, "<mark>").replace(self.stop, "</mark>")
         return mark_safe(html)  # noqa: S308 - escaped above; only our own marks become tags
+
+    def render_snippet(self, raw: str | None, tail: str | None) -> SafeString:
+        """The snippet as `render` makes it, ending with "…" when ts_headline stopped before
+        the end of the document (its cuts fall between words already)."""
+        html = self.render(raw)
+        plain = " ".join((raw or "").replace(self.start, "").replace(self.stop, "").split())
+        last = (tail or "").split()[-1:]
+        if plain and last and not plain.endswith(last[0]):
+            return mark_safe(f"{html}…")  # noqa: S308 - html is escaped; "…" is plain text
+        return html
 
 
 def sqlite_highlight(text: str, parsed: ParsedQuery) -> SafeString:

@@ -92,7 +92,10 @@ def post_search(
     for post in page.items:
         if highlighter is not None:
             post.search_title = highlighter.render(post.search_title_raw)  # type: ignore[attr-defined]
-            post.search_snippet = highlighter.render(post.search_snippet_raw)  # type: ignore[attr-defined]
+            post.search_snippet = highlighter.render_snippet(  # type: ignore[attr-defined]
+                post.search_snippet_raw,  # type: ignore[attr-defined]
+                post.search_snippet_tail,  # type: ignore[attr-defined]
+            )
         else:
             snippet = " · ".join(str(line) for line in post.tldr) if post.tldr else ""
             post.search_title = search.sqlite_highlight(post.title, query)  # type: ignore[attr-defined]
