@@ -438,6 +438,9 @@ POST_EDIT_WINDOW_SECONDS = env_int("POST_EDIT_WINDOW_SECONDS", 6 * 60 * 60)
 POST_DUPLICATE_WINDOW_DAYS = env_int("POST_DUPLICATE_WINDOW_DAYS", 30)
 # Search by relevance ranks the newest this many matches (docs/search.md#relevance).
 POST_SEARCH_RANK_WINDOW = env_int("POST_SEARCH_RANK_WINDOW", 1000)
+# Feed rows are rendered once for every reader and cached this long; 0 = render per request
+# (docs/performance.md#feed-rows).
+POST_ROW_CACHE_SECONDS = env_int("POST_ROW_CACHE_SECONDS", 60 * 60)
 POST_DAILY_LIMIT = env_int("POST_DAILY_LIMIT", 20)
 POST_NEW_ACCOUNT_DAYS = env_int("POST_NEW_ACCOUNT_DAYS", 3)
 POST_NEW_ACCOUNT_INTERVAL_SECONDS = env_int("POST_NEW_ACCOUNT_INTERVAL_SECONDS", 5 * 60)

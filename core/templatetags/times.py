@@ -43,10 +43,13 @@ def ago(moment: datetime | None) -> str:
 
 
 @register.simple_tag
-def time_tag(moment: date | None, style: Style = "ago") -> SafeString:
+def time_tag(
+    moment: date | None, style: Style = "ago", shown: SafeString | None = None
+) -> SafeString:
     """A `<time>` element: "9h ago" (style "ago"), "Nov 29, 2026" ("date") or "Nov 29, 2026
     19:27" ("datetime"), with the exact time in UTC as its title and a valid `datetime`. A date
-    without a time shows the date. Nothing for no time."""
+    without a time shows the date. Nothing for no time. `shown` replaces the text (a cached feed
+    row's slot for "9h ago", filled per request: posts/rows.py)."""
     if not isinstance(moment, date):
         return SafeString("")
     if not isinstance(moment, datetime):
@@ -57,7 +60,9 @@ def time_tag(moment: date | None, style: Style = "ago") -> SafeString:
         )
     utc = _utc(moment)
     exact = dateformat.format(utc, "M j, Y H:i")
-    shown = {"date": dateformat.format(utc, "M j, Y"), "datetime": exact}.get(style) or ago(utc)
+    text: str | None = shown
+    if text is None:
+        text = {"date": dateformat.format(utc, "M j, Y"), "datetime": exact}.get(style) or ago(utc)
     return format_html(
-        '<time datetime="{}" title="{} UTC">{}</time>', machine_time(utc), exact, shown
+        '<time datetime="{}" title="{} UTC">{}</time>', machine_time(utc), exact, text
     )
