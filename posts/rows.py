@@ -1,55 +1,58 @@
-"""Feed rows, rendered once for everyone and cached; each reader's own part is filled in per
-request (docs/performance.md#feed-rows).
+"""Feed rows, rendered once for every reader and cached; each reader's own part is filled in per
+request (core/fragments.py, docs/performance.md#feed-rows).
 
-A row is `posts/_post_row.html` rendered with a bare context (no request, no user), so nothing
-in it can depend on who reads it. Where the reader matters the template writes a slot, an HTML
-comment no escaped text can produce (`<!--slot:vote-->`), and `post_rows_html` replaces each
-slot with plain string formatting: the vote button, save/hide and the author's or moderator's
-links, "3 new" comments, and the time ("9h ago", which must not freeze in a cache).
+`posts/_post_row.html` renders the shared row, with slots for the vote button, save/hide and
+the author's or moderator's links, "3 new" comments, and the time ("9h ago", which must not
+freeze in a cache); this module fills them with plain string formatting.
 
-The cache key holds everything a reader can change about the shared part: the post's
+The cache key holds everything a reader can change about the shared row: the post's
 `updated_at` (every edit, retag, removal or moderator's change saves it), its comment count (a
 new comment), its author (an account deleted) and its channel; a vote changes only the score,
 which is in the vote slot. Changes only an administrator makes (renaming a tag or a channel)
-show within POST_ROW_CACHE_SECONDS. A deploy that changes the row template changes the key, as
-the key carries a hash of the template's source. Search results carry highlighted titles and
-snippets and are rendered per request. When the cache is down, rows are rendered per request.
+show within POST_ROW_CACHE_SECONDS. Search results carry highlighted titles and snippets and
+are rendered per request.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache as memoize
 from urllib.parse import quote
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
-from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from core.cache import cache_call
+from core.fragments import Fragments
 from core.text import ago_text
 from posts.models import Post
 
-ROW_TEMPLATE = "posts/_post_row.html"
-_SLOT = re.compile(r"<!--slot:(vote|ago|new|actions)-->")
-# What the shared template writes where the reader's part goes.
-SLOTS = {
-    name: mark_safe(f"<!--slot:{name}-->")  # noqa: S308 (a constant)
-    for name in ("vote", "ago", "new", "actions")
-}
 # A short id in URLs reversed once per request and filled in per row (reverse() is a tenth of
 # a row's cost otherwise).
 _ID = "0SHORTID0"
+
+
+def _row_key(post: Post) -> str | None:
+    if getattr(post, "search_title", None) is not None:
+        return None  # highlighted for one search
+    updated = post.updated_at.timestamp() if post.updated_at else 0
+    return f"{post.pk}:{updated:.6f}:{post.comment_count}:{post.author_id}:{post.channel_id}"
+
+
+ROWS: Fragments[Post] = Fragments(
+    name="post-row",
+    template="posts/_post_row.html",
+    slots=("vote", "ago", "new", "actions"),
+    key=_row_key,
+    context=lambda post: {"post": post},
+    seconds=lambda: settings.POST_ROW_CACHE_SECONDS,
+)
 
 
 @dataclass(frozen=True)
@@ -100,65 +103,12 @@ def _action_urls() -> dict[str, str]:
     }
 
 
-@memoize
-def _template_version() -> str:
-    """A hash of the row template's source: a deploy that changes it starts new cache keys."""
-    template = get_template(ROW_TEMPLATE)
-    source = template.template.source  # type: ignore[attr-defined]
-    return hashlib.blake2b(source.encode(), digest_size=6).hexdigest()
-
-
-def _row_key(post: Post) -> str:
-    updated = post.updated_at.timestamp() if post.updated_at else 0
-    return (
-        f"postrow:{_template_version()}:{post.pk}:{updated:.6f}:{post.comment_count}:"
-        f"{post.author_id}:{post.channel_id}"
-    )
-
-
-def _shared_html(post: Post) -> str:
-    return get_template(ROW_TEMPLATE).render({"post": post, **SLOTS})
-
-
-def _shared_rows(posts: Sequence[Post]) -> list[str]:
-    """Each post's shared row, from the cache where it is there; the others rendered and
-    cached. Search results (highlighted title and snippet) are never cached."""
-    seconds = settings.POST_ROW_CACHE_SECONDS
-    cacheable = {
-        _row_key(post): post
-        for post in posts
-        if seconds > 0 and getattr(post, "search_title", None) is None
-    }
-    found: dict[str, str] = (
-        cache_call("feed rows", lambda: cache.get_many(list(cacheable)), {}) if cacheable else {}
-    )
-    rendered: dict[str, str] = {}
-    rows = []
-    for post in posts:
-        key = _row_key(post) if seconds > 0 else ""
-        html = found.get(key)
-        if html is None:
-            html = _shared_html(post)
-            if key in cacheable:
-                rendered[key] = html
-        rows.append(html)
-    if rendered:
-        cache_call("feed rows", lambda: cache.set_many(rendered, timeout=seconds) and None, None)
-    return rows
-
-
 def post_rows_html(request: HttpRequest, posts: Iterable[Post]) -> SafeString:
     """The `<li>` rows of a feed page for this request's reader."""
     posts = list(posts)
     viewer = row_viewer(request)
     now = timezone.now()
-    parts = []
-    for post, shared in zip(posts, _shared_rows(posts), strict=True):
-        pieces = _SLOT.split(shared)  # text, slot name, text, ..., text
-        for index in range(1, len(pieces), 2):
-            pieces[index] = _fill(pieces[index], post, viewer, now)
-        parts.extend(pieces)
-    return mark_safe("".join(parts))  # noqa: S308 (rendered templates and escaped parts)
+    return ROWS.render(posts, lambda slot, post: _fill(slot, post, viewer, now))
 
 
 def _fill(slot: str, post: Post, viewer: RowViewer, now: datetime) -> str:

@@ -25,13 +25,13 @@ pytestmark = pytest.mark.django_db
 def renders(monkeypatch):
     """The posts whose shared row was rendered (not taken from the cache), in order."""
     rendered: list[int] = []
-    original = rows._shared_html
+    original = rows.ROWS.shared
 
     def counting(post):
         rendered.append(post.pk)
         return original(post)
 
-    monkeypatch.setattr(rows, "_shared_html", counting)
+    monkeypatch.setattr(rows.ROWS, "shared", counting)
     return rendered
 
 
@@ -169,10 +169,7 @@ def test_search_results_with_highlights_are_not_cached(renders):
 
 def test_a_changed_row_template_starts_new_cache_keys(monkeypatch):
     post = PostFactory()
-    before = rows._row_key(post)
-    rows._template_version.cache_clear()
-    monkeypatch.setattr(rows, "ROW_TEMPLATE", "posts/_pager.html")  # another source
-    try:
-        assert rows._row_key(post) != before
-    finally:
-        rows._template_version.cache_clear()
+    before = rows.ROWS.cache_key(post)
+    monkeypatch.setattr(rows.ROWS, "template", "posts/_pager.html")  # another source
+    monkeypatch.delattr(rows.ROWS, "version")  # computed again from that source
+    assert rows.ROWS.cache_key(post) != before
