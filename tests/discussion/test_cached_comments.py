@@ -69,19 +69,25 @@ def test_one_cached_comment_carries_each_readers_own_actions(renders):
     voter.post(f"/c/{comment.short_id}/vote/", {"action": "up", "next": "/"})
 
     voted = item(thread(voter, post), comment)
-    assert 'aria-pressed="true"' in voted and ">unvote</button>" in voted
+    assert 'aria-pressed="true"' in voted
+    assert ">unvote</button>" in voted
     assert "1 point</span>" in voted
-    assert ">edit</a>" not in voted and ">remove</a>" not in voted
+    assert ">edit</a>" not in voted
+    assert ">remove</a>" not in voted
     assert "comment__op" in voted  # the post's submitter
 
     own = item(thread(logged_in(author), post), comment)
-    assert "<form" not in own and ">edit</a>" in own and ">delete</a>" in own
+    assert "<form" not in own
+    assert ">edit</a>" in own
+    assert ">delete</a>" in own
 
     staff = item(thread(logged_in(UserFactory(is_staff=True)), post), comment)
-    assert ">▲ upvote</button>" in staff and ">remove</a>" in staff
+    assert ">▲ upvote</button>" in staff
+    assert ">remove</a>" in staff
 
     visitor = item(thread(Client(), post), comment)
-    assert ">log in to reply</a>" in visitor and "<form" not in visitor
+    assert ">log in to reply</a>" in visitor
+    assert "<form" not in visitor
     assert renders == [comment.pk]
 
 
@@ -115,7 +121,8 @@ def test_an_edit_a_deletion_and_a_removal_show_at_once(settings):
     comment_delete(comment=deleted, user=leaver)
     comment_remove(comment=removed, moderator=UserFactory(is_staff=True), reason="off topic")
     html = thread(reader, post)
-    assert "After" in item(html, edited) and "edited</span>" in item(html, edited)
+    assert "After" in item(html, edited)
+    assert "edited</span>" in item(html, edited)
     assert "[deleted]" in item(html, deleted)
     assert "[removed by a moderator: off topic]" in item(html, removed)
 
