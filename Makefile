@@ -71,10 +71,10 @@ schema: install
 ## runs one per kind of work (docs/operations.md#queues).
 QUEUES ?=
 worker: install
-	$(BIN)/celery -A faun worker --loglevel=INFO --concurrency=2 $(if $(QUEUES),-Q $(QUEUES))
+	$(BIN)/celery -A faun worker --concurrency=2 $(if $(QUEUES),-Q $(QUEUES))
 
 beat: install
-	$(BIN)/celery -A faun beat --loglevel=INFO --schedule=var/celerybeat-schedule
+	$(BIN)/celery -A faun beat --schedule=var/celerybeat-schedule
 
 ## Benchmark at full size: 1M posts, 100k users, 5M votes, 5M comments (docs/performance.md).
 ## Needs PostgreSQL, Redis and wrk; reuses the faun_bench database once generated.
