@@ -9,7 +9,7 @@ PORT ?= 8000
 # SITE_URL is set (docs/configuration.md).
 SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: install checkers run test audit lint format schema worker beat lock bench bench-smoke superuser clean
+.PHONY: install checkers run test fuzz audit lint format schema worker beat lock bench bench-smoke superuser clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -42,6 +42,12 @@ run: install
 ## Run the whole test suite (SQLite by default; DATABASE_URL / REDIS_URL switch to the real ones).
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Schemathesis against the API with more seeds than the test command's one (FUZZ_SEEDS, comma-separated;
+## docs/testing.md#fuzzing-with-more-seeds). About five minutes a seed on PostgreSQL.
+FUZZ_SEEDS ?= 1,2,3
+fuzz: install
+	FAUN_FUZZ_SEEDS='$(FUZZ_SEEDS)' $(BIN)/python -m pytest tests/test_schemathesis.py -p no:cacheprovider $(PYTEST_ARGS)
 
 ## Lighthouse (accessibility, best practices, SEO >= 0.95) on home and a post page with the demo
 ## data, in Debian's Chromium; prints the scores (docs/testing.md#quality-gates). CI runs it too.
