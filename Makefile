@@ -9,7 +9,7 @@ PORT ?= 8000
 # SITE_URL is set (docs/configuration.md).
 SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: install checkers run test audit lint format schema worker beat lock bench bench-smoke superuser clean
+.PHONY: install checkers run test fuzz audit lint format schema worker beat lock bench bench-smoke superuser clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -43,6 +43,12 @@ run: install
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## Schemathesis against the API with more seeds than the test command's one (FUZZ_SEEDS, comma-separated;
+## docs/testing.md#fuzzing-with-more-seeds). About five minutes a seed on PostgreSQL.
+FUZZ_SEEDS ?= 1,2,3
+fuzz: install
+	FAUN_FUZZ_SEEDS='$(FUZZ_SEEDS)' $(BIN)/python -m pytest tests/test_schemathesis.py -p no:cacheprovider $(PYTEST_ARGS)
+
 ## Lighthouse (accessibility, best practices, SEO >= 0.95) on home and a post page with the demo
 ## data, in Debian's Chromium; prints the scores (docs/testing.md#quality-gates). CI runs it too.
 audit: install checkers
@@ -71,10 +77,10 @@ schema: install
 ## runs one per kind of work (docs/operations.md#queues).
 QUEUES ?=
 worker: install
-	$(BIN)/celery -A faun worker --loglevel=INFO --concurrency=2 $(if $(QUEUES),-Q $(QUEUES))
+	$(BIN)/celery -A faun worker --concurrency=2 $(if $(QUEUES),-Q $(QUEUES))
 
 beat: install
-	$(BIN)/celery -A faun beat --loglevel=INFO --schedule=var/celerybeat-schedule
+	$(BIN)/celery -A faun beat --schedule=var/celerybeat-schedule
 
 ## Benchmark at full size: 1M posts, 100k users, 5M votes, 5M comments (docs/performance.md).
 ## Needs PostgreSQL, Redis and wrk; reuses the faun_bench database once generated.

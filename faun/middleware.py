@@ -9,12 +9,14 @@ docs/operations.md#when-redis-is-down).
 
 ControlCharactersMiddleware, earlier in MIDDLEWARE, refuses requests that no page can have asked
 for (a control character in the path or in a query parameter) before any cache, file or view
-sees them.
+sees them. RequestIdMiddleware, earlier still, gives each request the id its log lines carry.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -23,12 +25,58 @@ from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import get_conditional_response, patch_response_headers
+from django.utils.encoding import escape_uri_path
 
 from core.cache import cache_call
+from core.logs import log_context_bind, log_context_reset, request_id_from_header
 from core.text import text_problem
 from faun.metrics import timed_query
 
 INVALID_FIELDS = "The request has invalid fields."
+
+access_logger = logging.getLogger("faun.access")
+
+
+class RequestIdMiddleware:
+    """Gives each request an id: the `X-Request-ID` a proxy sent when it is sane, else a new one
+    (core.logs.request_id_from_header). Every log line of the request carries it, and so do the
+    tasks it enqueues (faun/celery.py); the response echoes it in `X-Request-ID`, and one access
+    line per request says method, path, status and duration (docs/operations.md#logs).
+
+    Before every other faun middleware, so pages from the anonymous cache, static files, HTTPS
+    redirects and responses refused by later middleware carry an id too."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        request_id = request_id_from_header(request.META.get("HTTP_X_REQUEST_ID"))
+        request.request_id = request_id  # for the lines Django logs after the middleware
+        token = log_context_bind(request_id=request_id)
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = request_id
+            duration_ms = round((time.perf_counter() - started) * 1000, 1)
+            # The path as it would be sent (percent-encoded), so a decoded line break or control
+            # character cannot forge a line in plain logs; the query string is left out.
+            path = escape_uri_path(request.path)
+            access_logger.info(
+                "%s %s %s %.1f ms",
+                request.method,
+                path,
+                response.status_code,
+                duration_ms,
+                extra={
+                    "method": request.method,
+                    "path": path,
+                    "status": response.status_code,
+                    "duration_ms": duration_ms,
+                },
+            )
+            return response
+        finally:
+            log_context_reset(token)
 
 
 def _printable(name: str) -> str:

@@ -14,6 +14,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
+from pythonjsonlogger.core import RESERVED_ATTRS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("FAUN_VAR_DIR", BASE_DIR / "var"))
@@ -84,6 +85,9 @@ MIDDLEWARE = [
     # Request counts and latency for /metrics (django-prometheus): first and last, so they see
     # every request and, for the ones a view answers, which view (docs/operations.md#metrics).
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # The request id of every log line and of the tasks a request enqueues; outside everything
+    # that may answer early, so every response carries it (docs/operations.md#logs).
+    "faun.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outside the page cache and WhiteNoise, so cached pages and static files carry them too.
     "csp.middleware.CSPMiddleware",
@@ -417,11 +421,39 @@ FEED_MAX_PAGE_SIZE = 100
 # Hotness: a post needs ten times the score to outrank one published this many seconds later.
 HOTNESS_WINDOW_SECONDS = env_int("HOTNESS_WINDOW_SECONDS", 45_000)
 
+# Logs (docs/operations.md#logs): one JSON object per line for a log collector (the production
+# default), or plain lines for a terminal. Web processes, workers and beat all log this way
+# (faun/celery.py); each line carries the request id and, in tasks, the task's name and id.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json" if PRODUCTION else "plain").strip().lower()
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be json or plain.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "core.logs.LogContextFilter"}},
+    "formatters": {
+        "plain": {
+            "()": "logging.Formatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+            "defaults": {"request_id": "-"},
+        },
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": ["levelname", "name", "message"],
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            # Django's request log records hold the request object: its repr adds nothing to
+            # the message but the query string, which may carry a feed token.
+            "reserved_attrs": [*RESERVED_ATTRS, "request"],
+            "timestamp": "time",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         # One handler for everything: Django's own DEBUG console handler would print twice.

@@ -35,10 +35,11 @@ FAST_SWEEP = {
 }
 
 
-def sign_up(client, username: str = "ada_l", email: str = "ada@example.com"):
+def sign_up(client, username: str = "ada_l", email: str = "ada@example.com", **extra: str):
     return client.post(
         reverse("accounts:signup"),
         {"username": username, "email": email, "password1": PASSWORD, "password2": PASSWORD},
+        **extra,
     )
 
 
