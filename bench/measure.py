@@ -91,6 +91,8 @@ def _query_counts(targets: Targets) -> list[PageQueries]:
         ("post page", targets.post_url, anonymous),
         ("post page (logged in)", targets.post_url, reader),
         ("RSS home", "/feeds/home.rss", anonymous),
+        ("Atom home", "/feeds/home.atom", anonymous),
+        ("JSON Feed home", "/feeds/home.json", anonymous),
         ("RSS tag", f"/feeds/t/{targets.tag_slug}.rss", anonymous),
     ]
     if targets.thread_url:

@@ -144,6 +144,8 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("api_25", "API list 25", "/api/v1/posts/?page_size=25", "JSON, hot, 25 posts"),
     Scenario("api_100", "API list 100", "/api/v1/posts/?page_size=100", "JSON, hot, 100 posts"),
     Scenario("rss", "RSS home", "/feeds/home.rss", "RSS 2.0, 30 hot posts with bodies"),
+    Scenario("atom", "Atom home", "/feeds/home.atom", "Atom 1.0, the same 30 posts"),
+    Scenario("json_feed", "JSON Feed home", "/feeds/home.json", "JSON Feed 1.1, the same 30 posts"),
     Scenario(
         "vote",
         "vote (API)",
