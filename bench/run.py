@@ -236,6 +236,8 @@ def _all_of(
     def check(run: Run) -> tuple[str, bool | None]:
         results = [one(run) for one in checks]
         verdicts = [ok for _text, ok in results]
+        if all(ok is None for ok in verdicts):
+            return "n/a", None
         ok = None if None in verdicts else all(verdicts)
         return "; ".join(text for text, _ok in results), ok
 
