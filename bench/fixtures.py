@@ -152,7 +152,7 @@ def prepare(
         session_key=session_for(reader),
         csrf_token=get_random_string(32, CSRF_ALLOWED_CHARS),
         token=_voter_token(),
-        quiet_session_key=session_for(_quiet_reader()),
+        quiet_session_key=session_for(quiet_reader()),
         post_url=top_post.get_absolute_url(),
         tag_slug=tags[0][0],
         median_tag_slug=tags[len(tags) // 2][0],
@@ -198,7 +198,7 @@ def _follow_for_my_feed(*, reader: User, tag_slugs: list[str], author: User) -> 
     hidden_tag_add(user=reader, tag=Tag.objects.get(slug=tag_slugs[-1]))
 
 
-def _quiet_reader() -> User:
+def quiet_reader() -> User:
     """A reader who follows one author with 5 to 15 posts and nothing else: My feed from the
     follows' own indexes (posts.selectors.discovery._followed), whatever the site's size."""
     reader, _ = User.objects.get_or_create(

@@ -1,6 +1,8 @@
 """In-process measurements against the benchmark database: SQL query counts per page at several
 page sizes (Django's test Client and CaptureQueriesContext, the same middleware as production),
-the feed queries' plans (EXPLAIN (ANALYZE, BUFFERS)) and their execution time on another database.
+the feed queries' plans (EXPLAIN (ANALYZE, BUFFERS)) and their execution time on another database,
+a page's time and SQL time per request (search, the quiet reader's My feed), and the WAL written
+during a write scenario.
 
 Runs inside run.py's process, after Django is set up on the benchmark database.
 """
@@ -9,6 +11,9 @@ from __future__ import annotations
 
 import re
 import statistics
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +25,8 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from bench.fixtures import READER, Targets
+from bench.fixtures import READER, Targets, quiet_reader, session_for
+from posts.models import Vote
 from posts.selectors.directory import tag_get
 from posts.selectors.feeds import feed_list
 
@@ -91,6 +97,8 @@ def _query_counts(targets: Targets) -> list[PageQueries]:
         ("post page", targets.post_url, anonymous),
         ("post page (logged in)", targets.post_url, reader),
         ("RSS home", "/feeds/home.rss", anonymous),
+        ("Atom home", "/feeds/home.atom", anonymous),
+        ("JSON Feed home", "/feeds/home.json", anonymous),
         ("RSS tag", f"/feeds/t/{targets.tag_slug}.rss", anonymous),
     ]
     if targets.thread_url:
@@ -197,3 +205,75 @@ def sql_time_ms(database_url: str, sql: str, repeat: int = 7) -> float:
             if match:
                 times.append(float(match.group(1)))
     return statistics.median(times) if times else float("nan")
+
+
+@contextmanager
+def _sql_seconds() -> Iterator[list[float]]:
+    """The seconds each SQL statement run in the block took, from the call to its rows (psycopg
+    fetches a result whole), with a precision CaptureQueriesContext's milliseconds lack."""
+    seconds: list[float] = []
+
+    def timed(execute: Callable[..., Any], *args: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return execute(*args)
+        finally:
+            seconds.append(time.perf_counter() - started)
+
+    with connection.execute_wrapper(timed):
+        yield seconds
+
+
+def page_timing(client: Client, url: str, repeat: int) -> dict[str, Any]:
+    """Request `url` `repeat` times after one warm-up request: the median and 99th percentile
+    time per request, and the median SQL time per request, in milliseconds (one process, no
+    network)."""
+    client.get(url)
+    totals, sql = [], []
+    status = 200
+    for _ in range(repeat):
+        with _sql_seconds() as seconds:
+            started = time.perf_counter()
+            response = client.get(url)
+            totals.append((time.perf_counter() - started) * 1000)
+        sql.append(sum(seconds) * 1000)
+        status = response.status_code if response.status_code != 200 else status
+    return {
+        "url": url,
+        "repeat": repeat,
+        "status": status,
+        "p50_ms": statistics.median(totals),
+        "p99_ms": statistics.quantiles(totals, n=100, method="inclusive")[98],
+        "sql_ms": statistics.median(sql),
+    }
+
+
+def search_timing(targets: Targets, repeat: int = 20) -> dict[str, Any]:
+    """The search scenario's page for an anonymous visitor, rendered by the view every time (the
+    page cache off): its database time per search."""
+    with override_settings(ANONYMOUS_CACHE_SECONDS=0):
+        return page_timing(Client(), f"/search?q={targets.search_word}", repeat)
+
+
+def quiet_feed_timing(repeat: int = 30) -> dict[str, Any]:
+    """The quiet reader's My feed (bench/quiet_feed.py runs this on each database)."""
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session_for(quiet_reader())
+    return page_timing(client, "/my/", repeat)
+
+
+@contextmanager
+def writes(username: str) -> Iterator[dict[str, int]]:
+    """The WAL bytes PostgreSQL wrote during the block (the whole server's: other databases'
+    writes count too) and the votes `username` gained, filled in when the block ends."""
+    written: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn()")
+        (start,) = cursor.fetchone()
+    votes = Vote.objects.filter(user__username=username).count()
+    yield written
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s)", [start])
+        (wal,) = cursor.fetchone()
+    written["wal_bytes"] = int(wal)
+    written["new_votes"] = Vote.objects.filter(user__username=username).count() - votes

@@ -109,7 +109,7 @@ def search_rows() -> list[tuple[str, float]]:
 def my_feed_rows() -> list[tuple[str, float]]:
     rows = []
     default_limit = discovery.FOLLOWED_SPARSE_LIMIT
-    fixtures._quiet_reader()  # the bench's own helper: creates the reader on a new database
+    fixtures.quiet_reader()  # the bench's own helper: creates the reader on a new database
     for username, who in (("benchquiet", "one quiet author"), ("synth1", "tag, channel, author")):
         reader = User.objects.filter(username=username).first()
         if reader is None:

@@ -8,7 +8,8 @@
    prints EXPLAIN (ANALYZE, BUFFERS) of the feed queries (bench/measure.py).
 3. Starts the site as production runs it (gunicorn, DJANGO_ENV=production, Redis cache, psycopg
    pool, DEBUG off) on loopback and drives each scenario with wrk (bench/wrk/*.lua), then does the
-   same for the home and newest pages on the small database.
+   same for the home and newest pages on the small database; times the quiet reader's My feed in
+   process on both databases (bench/quiet_feed.py).
 4. Prints the results with the targets (PASS/MISS) and writes them to bench/results/latest.md.
 
 Scenarios and targets are data (SCENARIOS, TARGETS below): adding a page is one line.
@@ -26,7 +27,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -144,6 +147,8 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("api_25", "API list 25", "/api/v1/posts/?page_size=25", "JSON, hot, 25 posts"),
     Scenario("api_100", "API list 100", "/api/v1/posts/?page_size=100", "JSON, hot, 100 posts"),
     Scenario("rss", "RSS home", "/feeds/home.rss", "RSS 2.0, 30 hot posts with bodies"),
+    Scenario("atom", "Atom home", "/feeds/home.atom", "Atom 1.0, the same 30 posts"),
+    Scenario("json_feed", "JSON Feed home", "/feeds/home.json", "JSON Feed 1.1, the same 30 posts"),
     Scenario(
         "vote",
         "vote (API)",
@@ -195,6 +200,7 @@ class Target:
     text: str
     # (measured value as text, True/False for PASS/MISS, None when it could not be measured)
     check: Callable[[Run], tuple[str, bool | None]]
+    source: str = "issue 17"  # where the target was set: "issue 17" or "earlier"
 
 
 def _rps_ratio(key: str, minimum: float) -> Callable[[Run], tuple[str, bool | None]]:
@@ -206,6 +212,71 @@ def _rps_ratio(key: str, minimum: float) -> Callable[[Run], tuple[str, bool | No
         return f"{ratio:.0%} ({page.rps:,.0f} / {base.rps:,.0f} req/s)", ratio >= minimum
 
     return check
+
+
+def _latency(
+    key: str, p50: float, p99: float, extra: Callable[[Run], str]
+) -> Callable[[Run], tuple[str, bool | None]]:
+    """p50 and p99 under load at most `p50` and `p99` ms; `extra` adds what explains the cost."""
+
+    def check(run: Run) -> tuple[str, bool | None]:
+        page, more = run.result(key), extra(run)
+        if not (page and page.measured):
+            return "n/a" + (f" ({more})" if more else ""), None
+        text = f"p50 {fmt_ms(page.latency('p50'))} ms, p99 {fmt_ms(page.latency('p99'))} ms"
+        ok = page.latency("p50") <= p50 and page.latency("p99") <= p99
+        return text + (f"; {more}" if more else ""), ok
+
+    return check
+
+
+def _all_of(
+    *checks: Callable[[Run], tuple[str, bool | None]],
+) -> Callable[[Run], tuple[str, bool | None]]:
+    def check(run: Run) -> tuple[str, bool | None]:
+        results = [one(run) for one in checks]
+        verdicts = [ok for _text, ok in results]
+        if all(ok is None for ok in verdicts):
+            return "n/a", None
+        ok = None if None in verdicts else all(verdicts)
+        return "; ".join(text for text, _ok in results), ok
+
+    return check
+
+
+def _search_sql(run: Run) -> str:
+    timing = run.search_timing
+    if not timing:
+        return ""
+    return (
+        f"database {timing['sql_ms']:.1f} ms per search (in process, median of "
+        f"{timing['repeat']}; {timing['p50_ms']:.1f} ms the whole view)"
+    )
+
+
+def _wal_per_vote(run: Run) -> str:
+    vote = run.result("vote")
+    if not (vote and vote.measured and "wal_bytes" in vote.stats and vote.stats["requests"]):
+        return ""
+    requests, wal = vote.stats["requests"], vote.stats["wal_bytes"]
+    return (
+        f"WAL {wal / requests:,.0f} bytes per vote ({requests:,} votes counted by wrk, "
+        f"{vote.stats['new_votes']:,} vote rows added)"
+    )
+
+
+def _quiet_feed_growth(run: Run) -> tuple[str, bool | None]:
+    small, full = run.quiet_feed.get("small"), run.quiet_feed.get("full")
+    if not (small and full):
+        return "n/a", None
+    if small["status"] != 200 or full["status"] != 200:
+        return f"failed: HTTP {small['status']} / {full['status']}", False
+    ratio = full["p50_ms"] / small["p50_ms"]
+    text = (
+        f"x{ratio:.2f} (p50 {small['p50_ms']:.1f} ms at {small['posts']:,} posts, "
+        f"{full['p50_ms']:.1f} ms at {full['posts']:,}; in process)"
+    )
+    return text, ratio <= GROWTH_SAME
 
 
 def _deep_page_p99(run: Run) -> tuple[str, bool | None]:
@@ -234,13 +305,39 @@ def _zero_errors(run: Run) -> tuple[str, bool | None]:
     return ("0 in every scenario" if not bad else "; ".join(bad)), not bad
 
 
+# "The same latency at any size": the full database's p50 at most this times the small one's.
+GROWTH_SAME = 1.5
 TARGETS: tuple[Target, ...] = (
-    Target("home (anonymous) ≥ 50% of baseline req/s", _rps_ratio("home", 0.50)),
+    Target("home (anonymous) ≥ 60% of baseline req/s", _rps_ratio("home", 0.60)),
+    Target("newest p1 (anonymous) ≥ 60% of baseline req/s", _rps_ratio("newest", 0.60)),
+    Target("tag, the biggest (anonymous) ≥ 60% of baseline req/s", _rps_ratio("tag", 0.60)),
+    Target(
+        "post page, 500 comments (anonymous) ≥ 60% of baseline req/s", _rps_ratio("thread", 0.60)
+    ),
+    Target("RSS home ≥ 60% of baseline req/s", _rps_ratio("rss", 0.60)),
+    Target("Atom home ≥ 60% of baseline req/s", _rps_ratio("atom", 0.60)),
+    Target("JSON Feed home ≥ 60% of baseline req/s", _rps_ratio("json_feed", 0.60)),
     Target("home (logged in) ≥ 25% of baseline req/s", _rps_ratio("home_logged_in", 0.25)),
-    Target("newest deep page p99 ≤ 1.5 x page 1 p99", _deep_page_p99),
-    Target("API list (100) ≥ 30% of baseline req/s", _rps_ratio("api_100", 0.30)),
-    Target("SQL queries per page constant in page size", _constant_queries),
+    Target(
+        "post page, 500 comments (logged in) ≥ 15% of baseline req/s",
+        _rps_ratio("thread_logged_in", 0.15),
+    ),
+    Target("My feed ≥ 15% of baseline req/s", _rps_ratio("my_feed", 0.15)),
+    Target(
+        "search, a common word: p50 ≤ 50 ms, p99 ≤ 200 ms", _latency("search", 50, 200, _search_sql)
+    ),
+    Target(
+        "vote (API) ≥ 15% of baseline req/s, p99 ≤ 50 ms",
+        _all_of(_rps_ratio("vote", 0.15), _latency("vote", float("inf"), 50, _wal_per_vote)),
+    ),
+    Target(
+        f"My feed, one quiet author: p50 at full size ≤ {GROWTH_SAME} x small size",
+        _quiet_feed_growth,
+    ),
     Target("zero errors in every scenario", _zero_errors),
+    Target("newest deep page p99 ≤ 1.5 x page 1 p99", _deep_page_p99, "earlier"),
+    Target("API list (100) ≥ 30% of baseline req/s", _rps_ratio("api_100", 0.30), "earlier"),
+    Target("SQL queries per page constant in page size", _constant_queries, "earlier"),
 )
 
 
@@ -251,6 +348,9 @@ class Run:
     growth: list[dict[str, Any]] = field(default_factory=list)
     query_counts: list[Any] = field(default_factory=list)
     plans: list[Any] = field(default_factory=list)
+    search_timing: dict[str, Any] = field(default_factory=dict)  # measure.search_timing
+    # "small", "full" -> measure.quiet_feed_timing and "posts", from bench/quiet_feed.py
+    quiet_feed: dict[str, dict[str, Any]] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     prepared: dict[str, dict[str, Any]] = field(default_factory=dict)
     machine: dict[str, str] = field(default_factory=dict)
@@ -281,6 +381,14 @@ def prepare_database(
     output = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     line = next(x for x in output.stdout.splitlines() if x.startswith("BENCH_PREPARE "))
     return json.loads(line.removeprefix("BENCH_PREPARE "))
+
+
+def quiet_feed_timing(url: str, redis_url: str, posts: int) -> dict[str, Any]:
+    """The quiet reader's My feed timed in process on one database (bench/quiet_feed.py)."""
+    command = [PYTHON, "-m", "bench.quiet_feed", "--database-url", url, "--redis-url", redis_url]
+    output = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    line = next(x for x in output.stdout.splitlines() if x.startswith("BENCH_QUIET_FEED "))
+    return {**json.loads(line.removeprefix("BENCH_QUIET_FEED ")), "posts": posts}
 
 
 def setup_django(database_url: str, redis_url: str) -> None:
@@ -460,7 +568,15 @@ def run_wrk(
     return json.loads(line.removeprefix("BENCH_JSON "))
 
 
-def load(args: argparse.Namespace, port: int, scenario: Scenario, targets: Any) -> LoadResult:
+def load(
+    args: argparse.Namespace,
+    port: int,
+    scenario: Scenario,
+    targets: Any,
+    writes: Callable[[], AbstractContextManager[dict[str, int]]] | None = None,
+) -> LoadResult:
+    """Run one scenario with wrk; for a POST scenario, `writes` (measure.writes) adds what the
+    measured part wrote to its stats."""
     fields = scenario_fields(targets)
     result = LoadResult(
         scenario,
@@ -489,7 +605,10 @@ def load(args: argparse.Namespace, port: int, scenario: Scenario, targets: Any) 
         try:
             if args.warmup:
                 run_wrk(args, port, scenario, result.path, targets, args.warmup)
-            result.stats = run_wrk(args, port, scenario, result.path, targets, args.duration)
+            counting = writes() if writes and scenario.method == "POST" else nullcontext({})
+            with counting as written:
+                stats = run_wrk(args, port, scenario, result.path, targets, args.duration)
+            result.stats = {**stats, **written}
         except (subprocess.SubprocessError, StopIteration, ValueError) as exc:
             result.note = f"failed: wrk: {exc}"
     if result.note:
@@ -555,11 +674,11 @@ def report(run: Run) -> str:
             out.append(f"| {r.label} | `{r.scenario.method} {shown}` | {r.what} |")
     else:
         out.append("Load not run (--skip-load).")
-    out += ["", "## Targets", "", "| target | measured | result |", "|---|---|---|"]
+    out += ["", "## Targets", "", "| target | measured | result | set by |", "|---|---|---|---|"]
     for target in TARGETS:
         measured, ok = target.check(run)
         verdict = "n/a" if ok is None else ("PASS" if ok else "MISS")
-        out.append(f"| {target.text} | {measured} | {verdict} |")
+        out.append(f"| {target.text} | {measured} | {verdict} | {target.source} |")
     out += ["", "## SQL queries per page", ""]
     out += ["| page | queries at 10 / 25 / 100 per page | constant |", "|---|---|---|"]
     for page in run.query_counts:
@@ -575,7 +694,9 @@ def report(run: Run) -> str:
             "Page 1 of the home (hot) and newest feeds on a small database and at full size, "
             "measured back to back on two servers after the scenarios above (HTTP from wrk as "
             "above); SQL = the posts query's execution time (EXPLAIN ANALYZE, median of 7, warm "
-            "cache).",
+            "cache). My feed of the quiet reader: /my/ through Django's test Client in a process "
+            "on each database (bench/quiet_feed.py), 30 requests after a warm-up; SQL = the "
+            "median time of the request's SQL statements.",
             "",
             "| feed | posts | req/s | p50 ms | p99 ms | SQL ms |",
             "|---|---:|---:|---:|---:|---:|",
@@ -780,6 +901,9 @@ def main(argv: list[str] | None = None) -> int:
     say("EXPLAIN (ANALYZE, BUFFERS) of the feed queries")
     queries = measure.feed_queries(targets)
     run.plans = measure.explain(queries)
+    if not args.only or "search" in args.only:
+        say("timing the search page in process")
+        run.search_timing = measure.search_timing(targets)
     mark = phase("queries and plans", mark)
 
     if not args.skip_load:
@@ -789,7 +913,8 @@ def main(argv: list[str] | None = None) -> int:
             say(f"gunicorn on 127.0.0.1:{server.port} ({' '.join(server.command()[1:])})")
             for scenario in SCENARIOS:
                 if not args.only or scenario.key in args.only or scenario.key == "baseline":
-                    run.results.append(load(args, server.port, scenario, targets))
+                    writes = partial(measure.writes, fixtures.VOTER)
+                    run.results.append(load(args, server.port, scenario, targets, writes))
         undone = fixtures.votes_undo()
         say(f"undid {undone} bench votes")
         mark = phase("load", mark)
@@ -816,16 +941,34 @@ def main(argv: list[str] | None = None) -> int:
             small_row = _growth_row(
                 feed,
                 args.growth_posts,
-                small_results.get(key),
                 measure.sql_time_ms(small_url, queries[query]),
+                **_http_numbers(small_results.get(key)),
             )
             full_row = _growth_row(
                 feed,
                 args.sizes["posts"],
-                full_results.get(key),
                 measure.sql_time_ms(args.database_url, queries[query]),
+                **_http_numbers(full_results.get(key)),
             )
             run.growth += [small_row, full_row, _growth_change(small_row, full_row)]
+        if not args.only or "my_feed_quiet" in args.only:
+            say("growth: the quiet reader's My feed in process, at both sizes")
+            run.quiet_feed = {
+                "small": quiet_feed_timing(small_url, args.redis_url, args.growth_posts),
+                "full": quiet_feed_timing(args.database_url, args.redis_url, args.sizes["posts"]),
+            }
+            rows = [
+                _growth_row(
+                    "My feed, one quiet author (in process)",
+                    timing["posts"],
+                    timing["sql_ms"],
+                    rps=None,
+                    p50=timing["p50_ms"],
+                    p99=timing["p99_ms"],
+                )
+                for timing in (run.quiet_feed["small"], run.quiet_feed["full"])
+            ]
+            run.growth += [*rows, _growth_change(*rows)]
         mark = phase("growth", mark)
     run.timings["total"] = time.perf_counter() - started
     run.machine["load average"] = f"{load_at_start} at the start, {load_average()} at the end"
@@ -840,19 +983,26 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if args.fail_on_miss and missed else 0
 
 
-def _growth_row(feed: str, posts: int, result: LoadResult | None, sql: float) -> dict[str, Any]:
-    measured = result is not None and result.measured
+def _http_numbers(result: LoadResult | None) -> dict[str, float | None]:
+    if result is None or not result.measured:
+        return {"rps": None, "p50": None, "p99": None}
+    return {"rps": result.rps, "p50": result.latency("p50"), "p99": result.latency("p99")}
+
+
+def _growth_row(
+    feed: str, posts: int, sql: float, *, rps: float | None, p50: float | None, p99: float | None
+) -> dict[str, Any]:
     return {
         "feed": feed,
         "posts": f"{posts:,}",
         "posts_value": posts,
-        "rps_value": result.rps if measured else None,
-        "p50_value": result.latency("p50") if measured else None,
-        "p99_value": result.latency("p99") if measured else None,
+        "rps_value": rps,
+        "p50_value": p50,
+        "p99_value": p99,
         "sql_value": sql,
-        "rps": f"{result.rps:,.0f}" if measured else "n/a",
-        "p50": fmt_ms(result.latency("p50")) if measured else "n/a",
-        "p99": fmt_ms(result.latency("p99")) if measured else "n/a",
+        "rps": f"{rps:,.0f}" if rps is not None else "n/a",
+        "p50": fmt_ms(p50) if p50 is not None else "n/a",
+        "p99": fmt_ms(p99) if p99 is not None else "n/a",
         "sql": f"{sql:.2f}",
     }
 
@@ -890,6 +1040,8 @@ def _as_json(run: Run) -> dict[str, Any]:
             {"page": p.name, "counts": p.counts, "constant": p.constant} for p in run.query_counts
         ],
         "growth": run.growth,
+        "search_timing": run.search_timing,
+        "quiet_feed": run.quiet_feed,
         "plans": [
             {"name": p.name, "indexes": p.indexes, "execution_ms": p.execution_ms}
             for p in run.plans
