@@ -122,7 +122,19 @@ class ControlCharactersMiddleware:
         return self.get_response(request)
 
 
-CACHEABLE_PREFIXES = ("/newest/", "/top/", "/t/", "/@", "/channels/", "/feeds/", "/p/", "/api/v1/")
+# Search results too: a popular query ("kubernetes") is asked by many visitors at once, and each
+# uncached search costs PostgreSQL its ranking and highlighting (docs/search.md#performance).
+CACHEABLE_PREFIXES = (
+    "/newest/",
+    "/top/",
+    "/t/",
+    "/@",
+    "/channels/",
+    "/feeds/",
+    "/p/",
+    "/api/v1/",
+    "/search",
+)
 NEVER = ("/feeds/my/", "/api/v1/me/")
 
 

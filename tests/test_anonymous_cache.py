@@ -30,6 +30,17 @@ def test_second_anonymous_request_is_served_from_cache_without_queries(client):
     assert "max-age=30" in second["Cache-Control"]
 
 
+def test_a_visitors_search_is_shared_and_a_members_is_not(client):
+    PostFactory(title="Kubernetes autoscaling in practice")
+    assert client.get("/search?q=kubernetes")["X-Cache"] == "miss"
+    hit = client.get("/search?q=kubernetes")
+    assert hit["X-Cache"] == "hit"
+    assert "autoscaling" in hit.content.decode()
+    assert client.get("/search?q=autoscaling")["X-Cache"] == "miss"  # another query, its own
+    client.force_login(UserFactory())
+    assert "X-Cache" not in client.get("/search?q=kubernetes")
+
+
 def test_cached_api_list_still_answers_conditional_requests(client):
     PostFactory()
     etag = client.get("/api/v1/posts/")["ETag"]
