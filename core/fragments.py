@@ -30,7 +30,9 @@ T = TypeVar("T")
 class Fragments(Generic[T]):
     """One kind of fragment, named in its cache keys (no spaces): `template` renders one object
     with `context(obj)`; `key(obj)` is everything a reader can change about the shared part
-    (None: never cache this one); `seconds()` how long a fragment is kept (0: not cached)."""
+    (None: never cache this one); `seconds()` how long a fragment is kept (0: not cached);
+    `prepare(missing)`, when given, loads what rendering needs for the objects not found in the
+    cache, all at once (a page of hits then never loads it)."""
 
     def __init__(
         self,
@@ -41,6 +43,7 @@ class Fragments(Generic[T]):
         key: Callable[[T], str | None],
         context: Callable[[T], dict[str, Any]],
         seconds: Callable[[], int],
+        prepare: Callable[[list[T]], None] | None = None,
     ) -> None:
         self.name = name
         self.template = template
@@ -49,6 +52,7 @@ class Fragments(Generic[T]):
         self.key = key
         self.context = context
         self.seconds = seconds
+        self.prepare = prepare
 
     @cached_property
     def version(self) -> str:
@@ -73,20 +77,21 @@ class Fragments(Generic[T]):
         found: dict[str, str] = {}
         if wanted:
             found = cache_call(f"{self.name} fragments", lambda: cache.get_many(wanted), {})
+        fragments: list[str | None] = [found.get(key) if key is not None else None for key in keys]
+        missing = [obj for obj, html in zip(objs, fragments, strict=True) if html is None]
+        if missing and self.prepare is not None:
+            self.prepare(missing)
         rendered: dict[str, str] = {}
-        fragments = []
-        for obj, key in zip(objs, keys, strict=True):
-            html = found.get(key) if key is not None else None
-            if html is None:
-                html = self.shared(obj)
+        for index, (obj, key) in enumerate(zip(objs, keys, strict=True)):
+            if fragments[index] is None:
+                html = fragments[index] = self.shared(obj)
                 if key is not None:
                     rendered[key] = html
-            fragments.append(html)
         if rendered:
             cache_call(
                 f"{self.name} fragments", lambda: cache.set_many(rendered, timeout=seconds), []
             )
-        return fragments
+        return [html or "" for html in fragments]
 
     def render(self, objs: Sequence[T], fill: Callable[[str, T], str]) -> SafeString:
         """The objects' fragments, joined, each slot filled with `fill(slot, obj)`."""

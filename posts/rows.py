@@ -32,6 +32,7 @@ from django.utils.safestring import SafeString, mark_safe
 from core.fragments import Fragments
 from core.text import ago_text
 from posts.models import Post
+from posts.selectors.core import post_row_related_load
 
 # A short id in URLs reversed once per request and filled in per row (reverse() is a tenth of
 # a row's cost otherwise).
@@ -52,6 +53,8 @@ ROWS: Fragments[Post] = Fragments(
     key=_row_key,
     context=lambda post: {"post": post},
     seconds=lambda: settings.POST_ROW_CACHE_SECONDS,
+    # Feed pages fetch posts without them (feed_list's related=False): only rendering needs them.
+    prepare=post_row_related_load,
 )
 
 

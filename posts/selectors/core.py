@@ -3,10 +3,19 @@ their own vote/save/hide state, and the tags they hid."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 
 from accounts.models import User
 from core.pagination import Ordering
@@ -54,8 +63,11 @@ def posts_for_viewer(
     viewer: Viewer,
     queryset: QuerySet[Post] | None = None,
     include_hidden: bool = False,
+    related: bool = True,
 ) -> QuerySet[Post]:
     """Published posts with author, channel and tags loaded, and the viewer's vote/save flags.
+    With `related=False` the author, channel and tags are left to the caller: feed pages load
+    them only for the rows missing from the row cache (`post_row_related_load`).
 
     Posts the viewer hid are left out (a NOT EXISTS in the same query, so the page still costs
     one query) unless `include_hidden`, which annotates `viewer_hidden` instead. Posts carrying a
@@ -63,12 +75,11 @@ def posts_for_viewer(
     and API list goes through here.
     """
     qs = queryset if queryset is not None else Post.objects.all()
-    qs = (
-        qs.filter(status=Post.Status.PUBLISHED)
-        .select_related("author", "channel")
-        .prefetch_related(Prefetch("tags", queryset=_ROW_TAGS))
-        .defer(*_ROW_DEFERRED)
-    )
+    qs = qs.filter(status=Post.Status.PUBLISHED).defer(*_ROW_DEFERRED)
+    if related:
+        qs = qs.select_related("author", "channel").prefetch_related(
+            Prefetch("tags", queryset=_ROW_TAGS)
+        )
     user = _authenticated(viewer)
     if user is not None:
         flags = _viewer_flags(user)
@@ -80,6 +91,15 @@ def posts_for_viewer(
 
 
 _PostTag = Post.tags.through
+
+
+def post_row_related_load(posts: Sequence[Post]) -> None:
+    """Load what a feed row shows of `posts` fetched with `related=False`: author, channel and
+    tags, three queries for any number of posts (none for none)."""
+    if posts:
+        prefetch_related_objects(
+            list(posts), "author", "channel", Prefetch("tags", queryset=_ROW_TAGS)
+        )
 
 
 def _has_hidden_tag(user: User, post: str = "pk") -> Exists:

@@ -180,15 +180,23 @@ def _followed(user: User) -> Q:
 
 
 def feed_followed(
-    *, viewer: User, order: str = "hot", after: str | None = None, page_size: int = 25
+    *,
+    viewer: User,
+    order: str = "hot",
+    after: str | None = None,
+    page_size: int = 25,
+    related: bool = True,
 ) -> KeysetPage[Post]:
     """One page of "My feed": published posts tagged with a tag `viewer` follows, on a channel
     they follow, by a user they follow or involving a key entity they follow, hot or newest
     first; their hidden posts and tags left out. Costs the posts query plus the tags prefetch at
-    any page size. Raises InvalidCursor and KeyError (unknown order)."""
+    any page size (`related=False`: without the tags, as posts_for_viewer). Raises InvalidCursor
+    and KeyError (unknown order)."""
     if order not in ("hot", "newest"):
         raise KeyError(order)
-    qs = posts_for_viewer(viewer=viewer, queryset=Post.objects.filter(_followed(viewer)))
+    qs = posts_for_viewer(
+        viewer=viewer, queryset=Post.objects.filter(_followed(viewer)), related=related
+    )
     return keyset_paginate(qs, ordering=ORDERINGS[order], after=after, page_size=page_size)
 
 

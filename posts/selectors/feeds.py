@@ -82,10 +82,13 @@ def feed_list(
     queryset: QuerySet[Post] | None = None,
     after: str | None = None,
     page_size: int = 25,
+    related: bool = True,
 ) -> KeysetPage[Post]:
     """One page of a feed. `order` is hot, newest, top or active (latest comment first, posts
     with comments only); `period` narrows top to a time span; `domain` keeps the links to one
     source domain (as `Post.domain` stores it); `queryset` narrows further (the API's filters).
+
+    `related=False`: author, channel and tags are not loaded (posts_for_viewer).
 
     Raises InvalidCursor for a forged cursor and KeyError for an unknown order or period.
     """
@@ -109,7 +112,7 @@ def feed_list(
         if span is not None:
             filters["published_at__gte"] = timezone.now() - span
     base = queryset if queryset is not None else Post.objects.all()
-    qs = posts_for_viewer(viewer=viewer, queryset=base.filter(**filters))
+    qs = posts_for_viewer(viewer=viewer, queryset=base.filter(**filters), related=related)
     return keyset_paginate(qs, ordering=ordering, after=after, page_size=page_size)
 
 

@@ -45,6 +45,7 @@ def render_feed(
             period=period,
             after=request.GET.get("after") or None,
             page_size=page_size_from(request),
+            related=False,  # feed rows load them for rows not cached (posts/rows.py)
             **filters,
         )
     except InvalidCursor:

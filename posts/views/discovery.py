@@ -110,6 +110,7 @@ def my_feed(request: HttpRequest) -> HttpResponse:
             order=order,
             after=after,
             page_size=page_size_from(request),
+            related=False,  # feed rows load them for rows not cached (posts/rows.py)
         )
     except InvalidCursor:
         return bad_request(request, BROKEN_CURSOR)
