@@ -117,7 +117,7 @@ TWO, FLAKY, DOWN = "replica_two", "replica_flaky", "replica_down"
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _extra_reads(django_db_setup: None) -> Iterator[None]:
+def _extra_aliases(django_db_setup: None) -> Iterator[None]:
     replica = connections.settings[REPLICA]  # by now, named after the primary's test database
     connections.settings[TWO] = copy.deepcopy(replica)
     connections.settings[FLAKY] = copy.deepcopy(replica)
