@@ -214,6 +214,8 @@ def celery_workers(
             "DEFAULT_FROM_EMAIL": settings.DEFAULT_FROM_EMAIL,
             "DATABASE_URL": _database_url(),
             "DATABASE_POOL": "false",
+            # The benchmark measures one server; replica URLs would name other databases.
+            "DATABASE_REPLICA_URLS": "",
             "REDIS_URL": broker_url,
             "CELERY_BROKER_URL": broker_url,
             "CELERY_TASK_DEFAULT_QUEUE": queue,

@@ -101,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
         DEBUG="false",
         DATABASE_URL=args.database_url,
         DATABASE_POOL="false",
+        # The benchmark measures one server; replica URLs would name other databases.
+        DATABASE_REPLICA_URLS="",
         REDIS_URL="",
         LOG_LEVEL="WARNING",
     )

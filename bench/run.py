@@ -402,6 +402,8 @@ def setup_django(database_url: str, redis_url: str) -> None:
         FEED_PAGE_SIZE=str(PAGE_SIZE),
         DATABASE_URL=database_url,
         DATABASE_POOL="false",
+        # The benchmark measures one server; replica URLs would name other databases.
+        DATABASE_REPLICA_URLS="",
         REDIS_URL=redis_url,
         CACHE_URL=redis_url,
         LOG_LEVEL="WARNING",
@@ -447,6 +449,7 @@ def server_env(args: argparse.Namespace, database_url: str) -> dict[str, str]:
         "SECURE_SSL_REDIRECT": "false",
         "DATABASE_URL": database_url,
         "DATABASE_POOL": "true",
+        "DATABASE_REPLICA_URLS": "",
         "REDIS_URL": args.redis_url,
         "CACHE_URL": args.redis_url,
         "STATIC_ROOT": str(WORK / "static"),

@@ -9,15 +9,26 @@ import os
 from contextvars import Token
 from typing import Any
 
-from celery import Celery
+from celery import Celery, Task
 from celery.signals import before_task_publish, setup_logging, task_postrun, task_prerun
 from django.conf import settings
 
 from core.logs import LogContext, log_context, log_context_bind, log_context_reset
+from core.replicas import primary_reads
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "faun.settings")
 
-app = Celery("faun")
+
+class FaunTask(Task):
+    """Every task reads the primary, also when it runs eagerly inside a web request that reads
+    a replica (docs/operations.md#read-replicas): a task acts on rows just written."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        with primary_reads():
+            return super().__call__(*args, **kwargs)
+
+
+app = Celery("faun", task_cls=FaunTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

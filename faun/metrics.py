@@ -2,7 +2,7 @@
 latency histograms by view, faun's database timing per query, and faun's own gauges, read from
 the database and the broker when Prometheus scrapes: the outbox's pending, sending and failed
 emails and the age of the oldest pending one, the progress of the newsletter issues of the last
-day, and the length of each Celery queue.
+day, the length of each Celery queue, and each read replica's lag.
 
 The gauges are a collector, computed at scrape time from shared state (the database, Redis), so
 every web process reports the same values; the histograms are per process, joined across
@@ -24,6 +24,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
+from core.replicas import replica_check
 from newsletters.models import Delivery, NewsletterIssue
 from outbox.models import OutboundEmail
 
@@ -60,11 +61,14 @@ class FaunCollector(Collector):
             "faun_newsletter_issue_emails", "", labels=["newsletter", "period", "state"]
         )
         yield GaugeMetricFamily("faun_celery_queue_length", "", labels=["queue"])
+        yield GaugeMetricFamily("faun_database_replica_lag_seconds", "", labels=["replica"])
+        yield GaugeMetricFamily("faun_database_replica_usable", "", labels=["replica"])
 
     def collect(self) -> Iterator[Metric]:
         yield from _outbox()
         yield from _newsletter_issues()
         yield from _queues()
+        yield from _replicas()
 
 
 def _outbox() -> Iterator[Metric]:
@@ -133,6 +137,32 @@ def _queues() -> Iterator[Metric]:
     for index, name in enumerate(names):
         lengths.add_metric([name], sum(counts[index * step : (index + 1) * step]))
     yield lengths
+
+
+def _replicas() -> Iterator[Metric]:
+    """Each read replica checked now: its lag (absent while it does not answer or is not
+    streaming) and whether this process would read from it (docs/operations.md#read-replicas)."""
+    if not settings.DATABASE_REPLICAS:
+        return
+    lag = GaugeMetricFamily(
+        "faun_database_replica_lag_seconds",
+        "How far each read replica's replay is behind the primary (0 when it has replayed all it "
+        "received).",
+        labels=["replica"],
+    )
+    usable = GaugeMetricFamily(
+        "faun_database_replica_usable",
+        "1 while a read replica answers, streams and is within DATABASE_REPLICA_MAX_LAG_SECONDS "
+        "(reads go to it), else 0 (reads go to the primary).",
+        labels=["replica"],
+    )
+    for alias in settings.DATABASE_REPLICAS:
+        state = replica_check(alias)
+        if state.lag_seconds is not None:
+            lag.add_metric([alias], state.lag_seconds)
+        usable.add_metric([alias], 1.0 if state.usable else 0.0)
+    yield lag
+    yield usable
 
 
 _collector = FaunCollector()

@@ -10,6 +10,8 @@ docs/operations.md#when-redis-is-down).
 ControlCharactersMiddleware, earlier in MIDDLEWARE, refuses requests that no page can have asked
 for (a control character in the path or in a query parameter) before any cache, file or view
 sees them. RequestIdMiddleware, earlier still, gives each request the id its log lines carry.
+ReplicaRoutingMiddleware, right after the page cache, decides which requests may read from a
+replica (docs/operations.md#read-replicas).
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connections
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import get_conditional_response, patch_response_headers
@@ -29,6 +32,7 @@ from django.utils.encoding import escape_uri_path
 
 from core.cache import cache_call
 from core.logs import log_context_bind, log_context_reset, request_id_from_header
+from core.replicas import PIN_COOKIE, pinned, replica_reads
 from core.text import text_problem
 from faun.metrics import timed_query
 
@@ -160,6 +164,7 @@ class AnonymousPageCacheMiddleware:
             or request.method not in ("GET", "HEAD")
             or settings.SESSION_COOKIE_NAME in request.COOKIES
             or "messages" in request.COOKIES  # a flash message waits for this reader
+            or PIN_COOKIE in request.COOKIES  # this reader just wrote: fresh pages for a while
             or "HTTP_AUTHORIZATION" in request.META
             or not _cacheable_path(request.path)
         ):
@@ -222,12 +227,50 @@ class PermissionsPolicyMiddleware:
 
 
 class QueryTimingMiddleware:
-    """Times each SQL statement of a request for /metrics (faun.metrics.DB_QUERY_SECONDS)
-    through Django's execute wrapper: a few microseconds a statement."""
+    """Times each SQL statement of a request, on the primary or a replica, for /metrics
+    (faun.metrics.DB_QUERY_SECONDS) through Django's execute wrapper: a few microseconds a
+    statement."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        with connection.execute_wrapper(timed_query):
+        with ExitStack() as stack:
+            for alias in connections:
+                stack.enter_context(connections[alias].execute_wrapper(timed_query))
             return self.get_response(request)
+
+
+class ReplicaRoutingMiddleware:
+    """Lets a request read from a replica (core.replicas) when it is a GET or HEAD from a visitor
+    without a session, a token or a recent write; and pins a visitor who wrote (a POST, PUT,
+    PATCH or DELETE, or a GET that wrote, such as an emailed confirmation link) to the primary for
+    DATABASE_REPLICA_PIN_SECONDS with a cookie, so they see their own write on the next pages
+    (docs/operations.md#read-replicas). Does nothing without replicas."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not settings.DATABASE_REPLICAS:
+            return self.get_response(request)
+        safe = request.method in ("GET", "HEAD", "OPTIONS")
+        eligible = (
+            request.method in ("GET", "HEAD")
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and "HTTP_AUTHORIZATION" not in request.META
+            and not pinned(request.COOKIES.get(PIN_COOKIE))
+        )
+        with replica_reads(eligible=eligible) as routing:
+            response = self.get_response(request)
+        if not safe or routing.wrote:
+            seconds = settings.DATABASE_REPLICA_PIN_SECONDS
+            response.set_cookie(
+                PIN_COOKIE,
+                f"{time.time() + seconds:.3f}",
+                max_age=seconds,
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Lax",
+            )
+        return response

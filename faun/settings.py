@@ -99,6 +99,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "faun.middleware.AnonymousPageCacheMiddleware",
+    # Before sessions and every view: which requests may read from a replica, and the pin that
+    # keeps a visitor who just wrote on the primary (docs/operations.md#read-replicas).
+    "faun.middleware.ReplicaRoutingMiddleware",
     "faun.middleware.QueryTimingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -163,6 +166,42 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("DATABASE_TEST_NAME", "test_faun")}
 else:
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("DATABASE_TEST_NAME") or None}
+
+# Read replicas (docs/operations.md#read-replicas): anonymous GETs read from PostgreSQL streaming
+# replicas, round robin, through core.replicas.ReplicaRouter; everything else reads the primary.
+# Each is an alias replica1, replica2... with the primary's options, a short connect timeout (a
+# replica that does not answer is skipped, not waited for) and, in tests, Django's test mirror
+# of the primary: it is never created or flushed, and its NAME becomes the primary's test
+# database, which the replica receives by replication.
+DATABASE_REPLICAS: list[str] = []
+for number, url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS needs DATABASE_URL=postgres://...")
+    replica = dj_database_url.parse(url, conn_health_checks=True)
+    replica["CONN_MAX_AGE"] = 0
+    replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), "connect_timeout": 2}
+    if "pool" in replica["OPTIONS"]:
+        replica["OPTIONS"]["pool"] = {**replica["OPTIONS"]["pool"], "timeout": 2}
+    replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica{number}"] = replica
+    DATABASE_REPLICAS.append(f"replica{number}")
+if DATABASE_REPLICAS:
+    DATABASE_ROUTERS = ["core.replicas.ReplicaRouter"]
+# A visitor who wrote reads the primary for this long; a replica further behind than the lag
+# limit is skipped; each process checks each replica at most this often.
+DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 5)
+DATABASE_REPLICA_MAX_LAG_SECONDS = env_int("DATABASE_REPLICA_MAX_LAG_SECONDS", 2)
+DATABASE_REPLICA_CHECK_SECONDS = 2
+if DATABASE_REPLICAS and (
+    DATABASE_REPLICA_PIN_SECONDS
+    <= DATABASE_REPLICA_MAX_LAG_SECONDS + DATABASE_REPLICA_CHECK_SECONDS
+):
+    # A replica may fall behind by the lag limit plus the time until the next check: a pin any
+    # shorter could end before the visitor's write reaches the replica they read.
+    raise ImproperlyConfigured(
+        "DATABASE_REPLICA_PIN_SECONDS must exceed DATABASE_REPLICA_MAX_LAG_SECONDS + "
+        f"{DATABASE_REPLICA_CHECK_SECONDS} (the check interval)."
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

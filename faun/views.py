@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from core.cache import cache_probe
+from core.replicas import replica_check
 from faun.metrics import metrics_text
 
 # The site's colors (static/css/faun.css: --accent, --bg), for the web app manifest and the
@@ -42,14 +43,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
     """Readiness for a load balancer or an orchestrator, with details for people: 200 while the
-    database answers (the site serves without the cache and the broker: docs/operations.md#
-    when-redis-is-down), else 503. Each dependency reports "ok" or what is wrong, and how long
-    its check took."""
+    database answers (the site serves without the cache, the broker and the read replicas:
+    docs/operations.md#when-redis-is-down, #read-replicas), else 503. Each dependency reports
+    "ok" or what is wrong, and how long its check took; each replica also its lag."""
     checks = {
         "database": _timed(_database_check),
         "cache": _timed(lambda: None if cache_probe() else "unavailable"),
         "broker": _timed(_broker_check),
     }
+    for alias in settings.DATABASE_REPLICAS:
+        checks[alias] = _replica(alias)
     ready = checks["database"]["status"] == "ok"
     degraded = any(check["status"] != "ok" for check in checks.values())
     status = "ready" if ready and not degraded else "degraded" if ready else "unavailable"
@@ -64,6 +67,14 @@ def _timed(check: Callable[[], str | None]) -> dict[str, object]:
         problem = type(exc).__name__
     elapsed = round((time.perf_counter() - started) * 1000, 2)
     return {"status": problem or "ok", "ms": elapsed}
+
+
+def _replica(alias: str) -> dict[str, object]:
+    """A read replica's check, made now (core.replicas.replica_check, which never raises)."""
+    started = time.perf_counter()
+    state = replica_check(alias)
+    elapsed = round((time.perf_counter() - started) * 1000, 2)
+    return {"status": state.status, "ms": elapsed, "lag_seconds": state.lag_seconds}
 
 
 def _database_check() -> str | None:

@@ -1,9 +1,13 @@
 """Shared fixtures (a member and a client logged in as one; pytest-django's `mailoutbox` holds
 captured mail), and the rule for tests that need real services.
 
-Tests marked postgres, redis, worker, browser or checkers need the real thing. Locally, when it is
-missing, they are skipped with the reason. In CI (CI=true or FAUN_REQUIRE_SERVICES=1) a missing
-service is a failure: such a test never passes by skipping there.
+Tests marked postgres, replica, redis, worker, browser or checkers need the real thing. Locally,
+when it is missing, they are skipped with the reason. In CI (CI=true or FAUN_REQUIRE_SERVICES=1) a
+missing service is a failure: such a test never passes by skipping there.
+
+Only tests marked replica read from the read replicas (DATABASE_REPLICA_URLS): in every other
+test reads go to the primary, where the test's rows are (uncommitted, in most tests) and where
+query-count assertions look.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from django.db import connection
 from django.utils import timezone
 
 from core.cache import cache_outage_reset
+from core.replicas import replica_states_reset
 from faun.settings import PASSWORD_HASHERS as PRODUCTION_PASSWORD_HASHERS
 from tests.accounts.factories import UserFactory
 
@@ -50,9 +55,25 @@ def _redis_reachable() -> str | None:
         return f"Redis at {settings.REDIS_URL} is unreachable: {exc}"
 
 
+def _replica_reachable() -> str | None:
+    if not settings.DATABASE_REPLICAS:
+        return "needs DATABASE_REPLICA_URLS=postgres://... (a streaming replica: bash .ci/replica)"
+    for alias in settings.DATABASE_REPLICAS:
+        db = settings.DATABASES[alias]
+        address = (db["HOST"] or "127.0.0.1", int(db["PORT"] or 5432))
+        try:
+            with socket.create_connection(address, 2):
+                pass
+        except OSError as exc:
+            return f"replica {alias} at {address[0]}:{address[1]} is unreachable: {exc}"
+    return None
+
+
 def _missing(marker: str) -> str | None:
     if marker == "postgres" and connection.vendor != "postgresql":
         return "needs DATABASE_URL=postgres://..."
+    if marker == "replica":
+        return _replica_reachable()
     if marker in {"redis", "worker"}:
         return _redis_reachable()
     if marker == "browser":
@@ -73,7 +94,7 @@ def _missing(marker: str) -> str | None:
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    for marker in ("postgres", "redis", "worker", "browser", "checkers"):
+    for marker in ("postgres", "replica", "redis", "worker", "browser", "checkers"):
         if item.get_closest_marker(marker) is None:
             continue
         reason = _missing(marker)
@@ -101,6 +122,17 @@ def _isolated_settings(settings, tmp_path):
     yield
     cache.clear()
     cache_outage_reset()
+
+
+@pytest.fixture(autouse=True)
+def _replicas_only_when_marked(request, settings):
+    """Reads go to the primary unless the test is marked `replica`; no test inherits another's
+    replica checks."""
+    if request.node.get_closest_marker("replica") is None:
+        settings.DATABASE_REPLICAS = []
+    replica_states_reset()
+    yield
+    replica_states_reset()
 
 
 @pytest.fixture

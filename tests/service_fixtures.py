@@ -200,7 +200,10 @@ def service_env(*, redis_url: str, smtp_port: int | None, **extra: str) -> dict[
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("CELERY_", "EMAIL_", "OUTBOX_")) and key != "CACHE_URL"
+        if not key.startswith(("CELERY_", "EMAIL_", "OUTBOX_"))
+        # The replicas' URLs name the real database, not this test's: processes started here
+        # read the primary (tests/faun/test_replicas.py is where replicas are tested).
+        and key not in {"CACHE_URL", "DATABASE_REPLICA_URLS"}
     }
     env.update(
         {

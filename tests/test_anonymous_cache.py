@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.tokens import api_token_create
+from core.replicas import PIN_COOKIE
 from tests.accounts.factories import UserFactory
 from tests.posts.factories import PostFactory
 
@@ -60,6 +63,15 @@ def test_logged_in_readers_and_token_holders_bypass_the_cache(client):
     token = api_token_create(user=user, name="t", scope="read").secret
     response = client.get("/api/v1/posts/", headers={"authorization": f"Bearer {token}"})
     assert "X-Cache" not in response
+
+
+def test_a_visitor_who_just_wrote_bypasses_the_cache_until_the_pin_ends(client):
+    PostFactory()
+    assert client.get("/")["X-Cache"] == "miss"
+    client.cookies[PIN_COOKIE] = f"{time.time() + 5:.3f}"  # set by a write when replicas are on
+    assert "X-Cache" not in client.get("/")
+    del client.cookies[PIN_COOKIE]
+    assert client.get("/")["X-Cache"] == "hit"
 
 
 def test_personal_and_non_get_responses_are_never_cached(client):

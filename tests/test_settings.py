@@ -101,3 +101,22 @@ def test_an_unknown_log_format_is_refused():
     result = log_a_warning(LOG_FORMAT="xml")
     assert result.returncode != 0
     assert "LOG_FORMAT must be json or plain" in result.stderr
+
+
+def test_read_replicas_need_postgresql_and_a_pin_longer_than_the_lag_they_allow():
+    keys = {"SECRET_KEY": "k" * 30 + "abcdefghijklmnopqrstuvwxyz", "ALLOWED_HOSTS": "faun.example"}
+    replica = "postgres://faun@127.0.0.1:5433/faun"  # settings only: nothing connects
+
+    on_sqlite = run_check(**keys, DATABASE_URL="sqlite:///x.db", DATABASE_REPLICA_URLS=replica)
+    short_pin = run_check(
+        **keys,
+        DATABASE_URL="postgres://faun@127.0.0.1:5432/faun",
+        DATABASE_REPLICA_URLS=replica,
+        DATABASE_REPLICA_PIN_SECONDS="4",
+        DATABASE_REPLICA_MAX_LAG_SECONDS="2",
+    )
+
+    assert on_sqlite.returncode != 0
+    assert "DATABASE_REPLICA_URLS needs DATABASE_URL=postgres://" in on_sqlite.stderr
+    assert short_pin.returncode != 0
+    assert "DATABASE_REPLICA_PIN_SECONDS must exceed" in short_pin.stderr
