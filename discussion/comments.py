@@ -26,7 +26,8 @@ from django.utils.safestring import SafeString
 
 from core.fragments import Fragments
 from core.text import ago_text
-from discussion.selectors import Thread, ThreadComment
+from discussion.models import Comment
+from discussion.selectors import Thread, ThreadComment, thread_comments_complete
 from posts.models import Post
 
 
@@ -41,6 +42,15 @@ def _is_op(item: ThreadComment) -> bool:
     return comment.author_id is not None and comment.author_id == comment.post.author_id
 
 
+def _profile_url(comment: Comment) -> str:
+    author = comment.author
+    return reverse("posts:profile", kwargs={"username": author.username}) if author else ""
+
+
+def _complete(items: list[ThreadComment]) -> None:
+    thread_comments_complete(item.comment for item in items)
+
+
 COMMENTS: Fragments[ThreadComment] = Fragments(
     name="comment",
     template="discussion/_comment.html",
@@ -49,10 +59,12 @@ COMMENTS: Fragments[ThreadComment] = Fragments(
     context=lambda item: {
         "comment": item.comment,
         "url": item.url,
-        "author_url": item.author_url,
+        "author_url": _profile_url(item.comment),
         "is_op": _is_op(item),
     },
     seconds=lambda: settings.POST_ROW_CACHE_SECONDS,
+    # The thread is read without texts and authors: only comments rendered now need them.
+    prepare=_complete,
 )
 
 

@@ -40,9 +40,8 @@ class ThreadComment:
     closes: list[int] = field(default_factory=list)
     voted: bool = False
     is_new: bool = False
-    # Filled in for the page (discussion/receivers.py): the permalink and the author's profile.
+    # Filled in for the page (discussion/receivers.py): the permalink and the flag page's.
     url: str = ""
-    author_url: str = ""
     flag_url: str = ""
 
 
@@ -53,38 +52,51 @@ class Thread:
     muted: bool = False
 
 
-# A thread shows its comments' HTML and their authors' names: the Markdown source and the rest of
-# each author's row stay in the database (a 500-comment thread parsed 3,000 timestamps it never
-# showed).
-_THREAD_DEFERRED = (
-    "body",
-    *(
-        f"author__{name}"
-        for name in (
-            "password",
-            "last_login",
-            "date_joined",
-            "email",
-            "email_verified_at",
-            "banned_until",
-            "ban_reason",
-            "bio",
-            "website",
-            "display_name",
-        )
-    ),
+# What a thread needs of each comment to put it in its place and fill in a reader's part; the
+# text, the removal reason and the author's name are loaded by `thread_comments_complete`, only
+# for the comments whose cached HTML is missing (discussion/comments.py).
+_THREAD_COLUMNS = (
+    "id",
+    "short_id",
+    "post_id",
+    "parent_id",
+    "author_id",
+    "depth",
+    "score",
+    "confidence",
+    "status",
+    "created_at",
+    "edited_at",
 )
+
+
+def thread_comments_complete(comments: Iterable[Comment]) -> None:
+    """Load the text, removal reason and author (name only) of `comments` from `thread_for`, in
+    one query, for rendering them."""
+    comments = list(comments)
+    if not comments:
+        return
+    rows = (
+        Comment.objects.filter(pk__in=[comment.pk for comment in comments])
+        .select_related("author")
+        .only("id", "body_html", "removed_reason", "author__id", "author__username")
+        .in_bulk()
+    )
+    for comment in comments:
+        row = rows[comment.pk]
+        comment.body_html, comment.removed_reason = row.body_html, row.removed_reason
+        comment.author = row.author
 
 
 def thread_for(*, post: Post, viewer: Viewer, read_since: datetime | None = None) -> Thread:
     """Every comment of `post` in thread order: replies under their parent, siblings by
     confidence (then oldest first), with the viewer's votes and, when `read_since` is given,
     which comments are new to them. Three queries at most, whatever the thread's size: the
-    comments with their authors, the viewer's votes, whether they muted the thread."""
+    comments, the viewer's votes, whether they muted the thread. Each comment's text and author
+    are left to `thread_comments_complete`."""
     rows = list(
         Comment.objects.filter(post=post)
-        .select_related("author")
-        .defer(*_THREAD_DEFERRED)
+        .only(*_THREAD_COLUMNS)
         .order_by("-confidence", "created_at", "id")
     )
     member = _member(viewer)
