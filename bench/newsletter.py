@@ -221,7 +221,9 @@ def celery_workers(
             "CELERY_TASK_DEFAULT_QUEUE": queue,
             "EMAIL_HOST": "127.0.0.1",
             "EMAIL_PORT": str(smtp_port),
-            "LOG_LEVEL": "WARNING",
+            # INFO: the worker's "ready." line, which wait_ready looks for, is an INFO record
+            # (workers log through the site's LOGGING: docs/operations.md#logs).
+            "LOG_LEVEL": "INFO",
             "PYTHONUNBUFFERED": "1",
         }
     )
@@ -234,7 +236,7 @@ def celery_workers(
                     subprocess.Popen(
                         [
                             *(sys.executable, "-m", "celery", "-A", "faun", "worker"),
-                            *("--pool=prefork", "--concurrency=1", "--loglevel=INFO"),
+                            *("--pool=prefork", "--concurrency=1"),
                             *("--without-gossip", "--without-mingle", "--without-heartbeat"),
                             # No -Q: the worker reads every queue its settings declare, all
                             # named after CELERY_TASK_DEFAULT_QUEUE (docs/operations.md#queues).
