@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +80,8 @@ class RequestRouting:
     eligible: bool
     alias: str | None = None
     wrote: bool = False
+    # The replica this request was reading failed under it (replica_failed).
+    failed: bool = False
 
 
 _current: ContextVar[RequestRouting | None] = ContextVar("faun_replica_routing", default=None)
@@ -144,6 +146,27 @@ def replica_check(alias: str) -> ReplicaState:
     else:
         status = "ok"
     return _record(alias, status, lag)
+
+
+def replica_failed(exc: BaseException) -> bool:
+    """Called with an exception that ended a view: when it is a database error of the replica
+    this request was reading (it went away mid-request), skip that replica until its next check
+    and say so, so the request can be answered again from the primary (ReplicaRoutingMiddleware).
+    """
+    routing = _current.get()
+    if (
+        routing is None
+        or routing.alias in (None, DEFAULT_DB_ALIAS)
+        or routing.wrote
+        or not isinstance(exc, (OperationalError, InterfaceError))
+    ):
+        return False
+    alias = str(routing.alias)
+    with suppress(Exception):
+        connections[alias].close()
+    _record(alias, f"unavailable: {type(exc).__name__}", None, error=exc)
+    routing.failed = True
+    return True
 
 
 def replica_states() -> dict[str, ReplicaState]:

@@ -32,7 +32,7 @@ from django.utils.encoding import escape_uri_path
 
 from core.cache import cache_call
 from core.logs import log_context_bind, log_context_reset, request_id_from_header
-from core.replicas import PIN_COOKIE, pinned, replica_reads
+from core.replicas import PIN_COOKIE, pinned, replica_failed, replica_reads
 from core.text import text_problem
 from faun.metrics import timed_query
 
@@ -263,6 +263,11 @@ class ReplicaRoutingMiddleware:
         )
         with replica_reads(eligible=eligible) as routing:
             response = self.get_response(request)
+        if routing.failed:
+            # The replica went away while the view read it (process_exception): the view wrote
+            # nothing, so it answers again from the primary instead of with a 500.
+            with replica_reads(eligible=False) as routing:
+                response = self.get_response(request)
         if not safe or routing.wrote:
             seconds = settings.DATABASE_REPLICA_PIN_SECONDS
             response.set_cookie(
@@ -274,3 +279,11 @@ class ReplicaRoutingMiddleware:
                 samesite="Lax",
             )
         return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """A database error from the replica the view was reading: note it (core.replicas) and
+        hand back a stand-in that __call__ replaces by answering again from the primary. Any
+        other exception takes Django's usual way (a 500, logged)."""
+        if replica_failed(exception):
+            return HttpResponse(status=503)
+        return None

@@ -19,11 +19,18 @@ from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import pytest
-from django.db import connections
+from django.db import OperationalError, connections
 from django.test import Client
 from django.utils import timezone
 
-from core.replicas import LAG_SQL, PIN_COOKIE, ReplicaRouter, primary_reads, replica_reads
+from core.replicas import (
+    LAG_SQL,
+    PIN_COOKIE,
+    ReplicaRouter,
+    primary_reads,
+    replica_reads,
+    replica_states,
+)
 from newsletters.models import Newsletter, Subscription
 from newsletters.services import subscriptions
 from outbox.tasks import outbox_sweep
@@ -329,6 +336,36 @@ def test_a_replica_that_goes_away_between_checks_is_skipped_at_connection(client
     assert response.status_code == 200
     assert "Still served" in response.content.decode()
     assert reads(fallen_back) == {"default"}
+
+
+def test_a_replica_that_fails_in_the_middle_of_a_request_is_answered_from_the_primary(
+    client, caplog
+):
+    PostFactory(title="Answered after all")
+    caught_up()
+
+    def dies_after_its_check(execute, sql, params, many, context):
+        if sql == LAG_SQL:
+            return execute(sql, params, many, context)  # its check passes, then it goes away
+        raise OperationalError("server closed the connection unexpectedly")
+
+    with (
+        caplog.at_level(logging.WARNING),
+        queries_by_alias() as seen,  # outside the failure, so it sees the failed read too
+        connections[REPLICA].execute_wrapper(dies_after_its_check),
+    ):
+        response = client.get("/")
+
+    assert response.status_code == 200
+    assert "Answered after all" in response.content.decode()
+    assert reads(seen) == {REPLICA, "default"}  # tried on the replica, answered by the primary
+    assert [r.levelname for r in caplog.records if r.name == "django.request"] == []  # no 500
+    warnings = [r.getMessage() for r in caplog.records if r.name == "core.replicas"]
+    assert warnings
+    assert "unavailable: OperationalError" in warnings[0]
+    # Skipped until its next check, which finds it back.
+    assert replica_states()[REPLICA].status == "unavailable: OperationalError"
+    print(f"\nreplica failing mid-request: 200 from the primary, warning: {warnings[0]}")
 
 
 def test_a_replica_behind_the_lag_limit_is_skipped(client, settings, caplog):
